@@ -1,0 +1,203 @@
+using System.Buffers;
+using System.Net.Http.Headers;
+using System.Text;
+using Beacon.Collector.Buffering;
+using Beacon.Parser.Input;
+using Beacon.Router.Routing;
+using Microsoft.Extensions.Options;
+
+namespace Beacon.Collector.Edge;
+
+/// <summary>
+/// The public edge: <c>GET|HEAD /b.gif</c>, <c>GET /b/{route}.gif</c> and the <c>POST /b</c> of
+/// <c>navigator.sendBeacon</c>. It answers at once and copies the raw request into the ring; it
+/// never waits for parsing or the sink.
+/// </summary>
+public sealed class PixelEndpoint(
+    BeaconRing ring,
+    RouteTable routes,
+    VisitorCookie cookie,
+    EdgeCounters counters,
+    IOptions<EdgeOptions> options,
+    TimeProvider time)
+{
+    private const string NoCache = "no-cache, no-store, must-revalidate";
+    private readonly EdgeOptions _options = options.Value;
+
+    public Task HandlePixelAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var query = request.QueryString.Value.AsSpan();
+        if (!query.IsEmpty)
+        {
+            query = query[1..];
+        }
+
+        if (query.Length > _options.MaxQueryBytes || Encoding.UTF8.GetByteCount(query) > _options.MaxQueryBytes)
+        {
+            return RejectAsync(context, StatusCodes.Status414UriTooLong, EdgeRejection.QueryTooLong,
+                $"The query string is over the {_options.MaxQueryBytes}-byte limit; send large events with POST /b.");
+        }
+
+        var routeName = context.GetRouteValue("route") as string;
+        var route = routes.Resolve(routeName, PeekEventType<char>(query, 'e', '=', '&'));
+        Enqueue(context, route.Priority, BeaconTransport.Pixel, query, ReadOnlySequence<byte>.Empty, routeName);
+
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "image/gif";
+        response.ContentLength = TransparentGif.Bytes.Length;
+        response.Headers.CacheControl = NoCache;
+        if (HttpMethods.IsHead(request.Method))
+        {
+            return Task.CompletedTask;
+        }
+
+        var write = response.BodyWriter.WriteAsync(TransparentGif.Bytes);
+        return write.IsCompletedSuccessfully ? Task.CompletedTask : write.AsTask();
+    }
+
+    public async Task HandleBeaconPostAsync(HttpContext context)
+    {
+        var request = context.Request;
+        if (!IsBeaconMediaType(request.ContentType))
+        {
+            await RejectAsync(context, StatusCodes.Status415UnsupportedMediaType, EdgeRejection.UnsupportedMediaType,
+                "A beacon body is text/plain or application/x-www-form-urlencoded (k=v&...).");
+            return;
+        }
+
+        if (request.ContentLength > _options.MaxBodyBytes)
+        {
+            await RejectAsync(context, StatusCodes.Status413PayloadTooLarge, EdgeRejection.BodyTooLarge, BodyTooLargeMessage());
+            return;
+        }
+
+        var reader = request.BodyReader;
+        while (true)
+        {
+            var read = await reader.ReadAsync(context.RequestAborted);
+            var body = read.Buffer;
+            if (body.Length > _options.MaxBodyBytes)
+            {
+                reader.AdvanceTo(body.End);
+                await RejectAsync(context, StatusCodes.Status413PayloadTooLarge, EdgeRejection.BodyTooLarge, BodyTooLargeMessage());
+                return;
+            }
+
+            if (read.IsCompleted)
+            {
+                EnqueueBody(context, body);
+                reader.AdvanceTo(body.End);
+                break;
+            }
+
+            reader.AdvanceTo(body.Start, body.End);
+        }
+
+        context.Response.StatusCode = StatusCodes.Status204NoContent;
+        context.Response.Headers.CacheControl = NoCache;
+    }
+
+    private void EnqueueBody(HttpContext context, in ReadOnlySequence<byte> body)
+    {
+        // The edge only needs a priority hint; an 'e' past the first buffer segment defaults to the route table's default.
+        var routeName = context.GetRouteValue("route") as string;
+        var route = (routeName is null ? null : routes.FindByName(routeName))
+            ?? routes.Resolve(ReadOnlySpan<byte>.Empty, PeekEventType<byte>(body.FirstSpan, (byte)'e', (byte)'=', (byte)'&'));
+        Enqueue(context, route.Priority, BeaconTransport.BeaconPost, default, body, routeName);
+    }
+
+    private void Enqueue(
+        HttpContext context,
+        Priority priority,
+        BeaconTransport transport,
+        ReadOnlySpan<char> query,
+        in ReadOnlySequence<byte> body,
+        string? routeName)
+    {
+        var visitorId = ResolveVisitor(context);
+        if (!ring.TryClaim(priority, out var claim))
+        {
+            return; // shed and counted by the ring; a pixel still gets its GIF
+        }
+
+        try
+        {
+            var slot = claim.Slot;
+            var headers = context.Request.Headers;
+            slot.Begin(transport, time.GetUtcNow().ToUnixTimeMilliseconds(), visitorId);
+            if (transport == BeaconTransport.Pixel)
+            {
+                slot.WriteQuery(query);
+            }
+            else
+            {
+                slot.WriteQuery(body);
+            }
+
+            slot.WriteContext(headers.UserAgent.ToString(), headers.Referer.ToString(), routeName, context.Connection.RemoteIpAddress);
+        }
+        finally
+        {
+            ring.Publish(claim);
+        }
+    }
+
+    private Guid ResolveVisitor(HttpContext context)
+    {
+        if (cookie.TryRead(context.Request.Headers.Cookie, out var visitorId))
+        {
+            return visitorId;
+        }
+
+        visitorId = VisitorCookie.NewId();
+        context.Response.Headers.SetCookie = cookie.SetCookieHeader(visitorId);
+        return visitorId;
+    }
+
+    private Task RejectAsync(HttpContext context, int status, EdgeRejection reason, string message)
+    {
+        counters.Count(reason);
+        var response = context.Response;
+        response.StatusCode = status;
+        response.ContentType = "text/plain; charset=utf-8";
+        response.Headers.CacheControl = NoCache;
+        return response.WriteAsync(message + "\n");
+    }
+
+    private string BodyTooLargeMessage() =>
+        $"The beacon body is over the {_options.MaxBodyBytes}-byte limit; send batches to POST /v1/batch.";
+
+    private static bool IsBeaconMediaType(string? contentType)
+    {
+        if (string.IsNullOrEmpty(contentType))
+        {
+            return true; // sendBeacon with an ArrayBuffer sends no type
+        }
+
+        return MediaTypeHeaderValue.TryParse(contentType, out var parsed)
+            && parsed.MediaType is { } mediaType
+            && (mediaType.Equals("text/plain", StringComparison.OrdinalIgnoreCase)
+                || mediaType.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>The still-encoded value of the first <c>e=</c> parameter: enough to pick a priority before parsing.</summary>
+    internal static ReadOnlySpan<T> PeekEventType<T>(ReadOnlySpan<T> query, T e, T equals, T ampersand)
+        where T : IEquatable<T>
+    {
+        while (!query.IsEmpty)
+        {
+            var end = query.IndexOf(ampersand);
+            var pair = end < 0 ? query : query[..end];
+            if (pair.Length >= 2 && pair[0].Equals(e) && pair[1].Equals(equals))
+            {
+                return pair[2..];
+            }
+
+            query = end < 0 ? default : query[(end + 1)..];
+        }
+
+        return default;
+    }
+}

@@ -1,0 +1,86 @@
+using System.Buffers;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Primitives;
+
+namespace Beacon.Collector.Edge;
+
+/// <summary>
+/// Reads and issues the visitor-id cookie: 128 random bits as 32 hex digits. A value that is not
+/// exactly that is never trusted; the visitor gets a fresh id.
+/// </summary>
+public sealed class VisitorCookie
+{
+    private const int IdLength = 32;
+    private static readonly SearchValues<char> LowerHex = SearchValues.Create("0123456789abcdef");
+    private readonly string _name;
+    private readonly string _attributes;
+
+    public VisitorCookie(VisitorCookieOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.SameSite is not ("None" or "Lax" or "Strict"))
+        {
+            throw new ArgumentException($"SameSite must be None, Lax or Strict, not '{options.SameSite}'.", nameof(options));
+        }
+
+        _name = options.Name;
+        var attributes = new StringBuilder();
+        attributes.Append(CultureInfo.InvariantCulture, $"; Max-Age={(long)options.MaxAge.TotalSeconds}; Path=/");
+        if (!string.IsNullOrEmpty(options.Domain))
+        {
+            attributes.Append("; Domain=").Append(options.Domain);
+        }
+
+        if (options.Secure)
+        {
+            attributes.Append("; Secure");
+        }
+
+        if (options.HttpOnly)
+        {
+            attributes.Append("; HttpOnly");
+        }
+
+        attributes.Append("; SameSite=").Append(options.SameSite);
+        _attributes = attributes.ToString();
+    }
+
+    /// <summary>The visitor id in the request's cookies, when one is there and well-formed.</summary>
+    public bool TryRead(StringValues cookieHeaders, out Guid visitorId)
+    {
+        foreach (var header in cookieHeaders)
+        {
+            var rest = header.AsSpan();
+            while (!rest.IsEmpty)
+            {
+                var end = rest.IndexOf(';');
+                var pair = (end < 0 ? rest : rest[..end]).Trim();
+                rest = end < 0 ? default : rest[(end + 1)..];
+                if (pair.Length == _name.Length + 1 + IdLength && pair.StartsWith(_name, StringComparison.Ordinal) && pair[_name.Length] == '=')
+                {
+                    var value = pair[(_name.Length + 1)..];
+                    if (!value.ContainsAnyExcept(LowerHex) && Guid.TryParseExact(value, "N", out visitorId))
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+
+        visitorId = default;
+        return false;
+    }
+
+    /// <summary>A new id: 128 bits from the system's CSPRNG.</summary>
+    public static Guid NewId()
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        RandomNumberGenerator.Fill(bytes);
+        return new Guid(bytes);
+    }
+
+    /// <summary>The Set-Cookie header value that gives a visitor its id.</summary>
+    public string SetCookieHeader(Guid visitorId) => string.Concat(_name, "=", visitorId.ToString("N"), _attributes);
+}

@@ -1,0 +1,18 @@
+namespace Beacon.Collector.Pipeline;
+
+/// <summary>Records the pipeline could not route at all; both are part of the accounting, never silent.</summary>
+public sealed class PipelineCounters
+{
+    private long _incomplete;
+    private long _lost;
+
+    /// <summary>Slots a producer failed to fill (it threw while copying the request in).</summary>
+    public long Incomplete => Volatile.Read(ref _incomplete);
+
+    /// <summary>Records that failed in the pipeline and then failed to reach the dead-letter topic too.</summary>
+    public long Lost => Volatile.Read(ref _lost);
+
+    internal void CountIncomplete() => Interlocked.Increment(ref _incomplete);
+
+    internal void CountLost() => Interlocked.Increment(ref _lost);
+}

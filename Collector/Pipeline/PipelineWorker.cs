@@ -1,0 +1,145 @@
+using Beacon.Collector.Buffering;
+using Beacon.Parser.Decoding;
+using Beacon.Parser.Input;
+using Beacon.Parser.Model;
+using Beacon.Router.Routing;
+using Beacon.Router.Sinks;
+
+namespace Beacon.Collector.Pipeline;
+
+/// <summary>
+/// Drains the ring on a dedicated thread: decode → route → sink, one record at a time, then
+/// releases the slot. On shutdown it keeps draining until the ring is empty and flushes the sink
+/// to disk, so nothing the edge accepted is lost.
+/// </summary>
+internal sealed partial class PipelineWorker(
+    BeaconRing ring,
+    BeaconDecoder decoder,
+    EventRouter router,
+    IRecordSink sink,
+    PipelineCounters counters,
+    ILogger<PipelineWorker> logger) : IHostedService
+{
+    /// <summary>Records between flushes while busy, so readers see a steady stream.</summary>
+    private const int FlushEvery = 4096;
+    private static readonly TimeSpan IdleWait = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan DurableFlushInterval = TimeSpan.FromSeconds(1);
+
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile bool _stopping;
+    private Thread? _thread;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _thread = new Thread(Run) { Name = "beacon-pipeline", IsBackground = true };
+        _thread.Start();
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _stopping = true;
+        ring.Wake();
+        await _stopped.Task.WaitAsync(cancellationToken);
+    }
+
+    private void Run()
+    {
+        try
+        {
+            var evt = new BeaconEvent();
+            var nextDurableFlush = Environment.TickCount64;
+            while (true)
+            {
+                var sinceFlush = 0;
+                while (ring.TryRead(out var slot))
+                {
+                    Process(slot, evt);
+                    ring.Release(slot);
+                    if (++sinceFlush == FlushEvery)
+                    {
+                        sink.Flush(durable: false);
+                        sinceFlush = 0;
+                    }
+                }
+
+                var durable = Environment.TickCount64 >= nextDurableFlush;
+                sink.Flush(durable);
+                if (durable)
+                {
+                    nextDurableFlush = Environment.TickCount64 + (long)DurableFlushInterval.TotalMilliseconds;
+                }
+
+                // Producers can only be in flight while the server runs; it has stopped before we are asked to.
+                if (_stopping && !ring.TryRead(out _))
+                {
+                    break;
+                }
+
+                ring.WaitForData(IdleWait);
+            }
+
+            sink.Flush(durable: true);
+            LogDrained(logger, ring.Admitted);
+            _stopped.TrySetResult();
+        }
+#pragma warning disable CA1031 // The worker thread must report any failure instead of dying silently.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogWorkerFailed(logger, ex);
+            _stopped.TrySetException(ex);
+        }
+    }
+
+    private void Process(RingSlot slot, BeaconEvent evt)
+    {
+        if (!slot.IsComplete)
+        {
+            counters.CountIncomplete();
+            return;
+        }
+
+        var raw = slot.AsRawBeacon();
+        try
+        {
+            decoder.Decode(raw, evt);
+            router.Route(raw, evt);
+        }
+#pragma warning disable CA1031 // One bad record must not stop the pipeline: it goes to the dead-letter topic.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogRecordFailed(logger, ex);
+            RouteToDeadLetters(raw, evt);
+        }
+    }
+
+    private void RouteToDeadLetters(in RawBeacon raw, BeaconEvent evt)
+    {
+        try
+        {
+            evt.Reject(RejectReason.InternalError);
+            router.Route(raw, evt);
+        }
+#pragma warning disable CA1031 // Even the dead-letter write failed: count the loss and keep draining.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogRecordLost(logger, ex);
+            counters.CountLost();
+        }
+    }
+
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Pipeline drained after {Admitted} admitted records.")]
+    private static partial void LogDrained(ILogger logger, long admitted);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Critical, Message = "The pipeline worker failed; records are no longer drained.")]
+    private static partial void LogWorkerFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Critical, Message = "A record could not be written even to the dead-letter topic; it is counted as lost.")]
+    private static partial void LogRecordLost(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "A record failed in the pipeline and goes to the dead-letter topic.")]
+    private static partial void LogRecordFailed(ILogger logger, Exception exception);
+}

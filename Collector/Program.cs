@@ -1,0 +1,19 @@
+using Beacon.Collector.Hosting;
+using Beacon.Collector.Tools;
+
+if (args is ["tail", .. var tailArgs])
+{
+    var configuration = new ConfigurationBuilder()
+        .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+        .AddEnvironmentVariables()
+        .AddCommandLine([.. tailArgs.Where(static a => a.StartsWith("--", StringComparison.Ordinal) && a.Contains('='))])
+        .Build();
+    return TailCommand.Run(tailArgs, configuration);
+}
+
+var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+builder.Services.AddBeaconCollector(builder.Configuration);
+var app = builder.Build();
+app.MapBeacon();
+app.Run();
+return 0;

@@ -1,0 +1,11 @@
+namespace Beacon.Parser.Input;
+
+/// <summary>How a beacon reached the collector.</summary>
+public enum BeaconTransport : byte
+{
+    /// <summary>A pixel GET/HEAD: parameters in the query string.</summary>
+    Pixel = 0,
+
+    /// <summary>A <c>navigator.sendBeacon</c> POST: the same parameters in the body.</summary>
+    BeaconPost = 1,
+}

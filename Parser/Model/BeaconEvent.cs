@@ -1,0 +1,156 @@
+using System.Text;
+using Beacon.Parser.Input;
+
+namespace Beacon.Parser.Model;
+
+/// <summary>
+/// One decoded beacon. A worker owns one instance and reuses it for every record, so decoding
+/// allocates nothing: values are UTF-8 ranges over a buffer the instance keeps. Read the values
+/// before the next <see cref="Decoding.BeaconDecoder.Decode"/>.
+/// </summary>
+public sealed class BeaconEvent
+{
+    private byte[] _buffer = new byte[4096];
+    private int _used;
+    private Utf8Range[] _propertyKeys = new Utf8Range[16];
+    private Utf8Range[] _propertyValues = new Utf8Range[16];
+    private Utf8Range _eventType, _app, _platform, _url, _referrer, _userId, _sessionId, _clientEventId;
+    private Utf8Range _userAgent, _route, _clientAddress;
+
+    public BeaconTransport Transport { get; private set; }
+
+    /// <summary>Why the record is rejected; <see cref="RejectReason.None"/> for a good record.</summary>
+    public RejectReason RejectReason { get; internal set; }
+
+    /// <summary>The parameter that caused the rejection, when one did.</summary>
+    public ReadOnlySpan<byte> RejectedParameter => Slice(_rejectedParameter);
+
+    public ReadOnlySpan<byte> EventType => Slice(_eventType);
+
+    public ReadOnlySpan<byte> App => Slice(_app);
+
+    public ReadOnlySpan<byte> Platform => Slice(_platform);
+
+    public ReadOnlySpan<byte> Url => Slice(_url);
+
+    /// <summary>The referrer the tracker sent (<c>r</c>), else the HTTP Referer header.</summary>
+    public ReadOnlySpan<byte> Referrer => Slice(_referrer);
+
+    public ReadOnlySpan<byte> UserId => Slice(_userId);
+
+    public ReadOnlySpan<byte> SessionId => Slice(_sessionId);
+
+    /// <summary>The event id the client sent (<c>eid</c>), for de-duplication; empty when none.</summary>
+    public ReadOnlySpan<byte> ClientEventId => Slice(_clientEventId);
+
+    /// <summary>A time-ordered id made at receive; used when the client sent none.</summary>
+    public Guid GeneratedEventId { get; private set; }
+
+    public ReadOnlySpan<byte> UserAgent => Slice(_userAgent);
+
+    /// <summary>The route named in the URL, empty when none.</summary>
+    public ReadOnlySpan<byte> Route => Slice(_route);
+
+    public ReadOnlySpan<byte> ClientAddress => Slice(_clientAddress);
+
+    public Guid VisitorId { get; private set; }
+
+    /// <summary>Server receive time, Unix milliseconds.</summary>
+    public long ReceivedAtMs { get; private set; }
+
+    /// <summary>Client event time (<c>t</c>), Unix milliseconds; null when not sent.</summary>
+    public long? ClientTimeMs { get; internal set; }
+
+    public int PropertyCount { get; private set; }
+
+    public ReadOnlySpan<byte> PropertyKey(int index) => Slice(_propertyKeys[index]);
+
+    public ReadOnlySpan<byte> PropertyValue(int index) => Slice(_propertyValues[index]);
+
+    /// <summary>A field as a string, for tests and tools; the pipeline itself stays on spans.</summary>
+    public static string Text(ReadOnlySpan<byte> utf8) => Encoding.UTF8.GetString(utf8);
+
+    private Utf8Range _rejectedParameter;
+
+    /// <summary>Starts a new record: clears every field and makes room for all of <paramref name="raw"/>.</summary>
+    internal void Reset(in RawBeacon raw)
+    {
+        // Decoding never grows input, so the raw length bounds everything this record stores.
+        var needed = raw.Query.Length + raw.UserAgent.Length + raw.Referer.Length + raw.Route.Length + raw.ClientAddress.Length;
+        if (_buffer.Length < needed)
+        {
+            _buffer = new byte[Math.Max(needed, _buffer.Length * 2)];
+        }
+
+        _used = 0;
+        _eventType = _app = _platform = _url = _referrer = _userId = _sessionId = _clientEventId = default;
+        _rejectedParameter = default;
+        PropertyCount = 0;
+        RejectReason = RejectReason.None;
+        ClientTimeMs = null;
+        Transport = raw.Transport;
+        VisitorId = raw.VisitorId;
+        ReceivedAtMs = raw.ReceivedAtMs;
+        GeneratedEventId = Guid.CreateVersion7(DateTimeOffset.FromUnixTimeMilliseconds(raw.ReceivedAtMs));
+        _userAgent = Copy(raw.UserAgent);
+        _route = Copy(raw.Route);
+        _clientAddress = Copy(raw.ClientAddress);
+    }
+
+    /// <summary>The free part of the buffer, to decode the next value into.</summary>
+    internal Span<byte> FreeSpace => _buffer.AsSpan(_used);
+
+    /// <summary>Keeps the last <paramref name="length"/> bytes written to <see cref="FreeSpace"/>.</summary>
+    internal Utf8Range Commit(int length)
+    {
+        var range = new Utf8Range(_used, length);
+        _used += length;
+        return range;
+    }
+
+    internal Utf8Range Copy(ReadOnlySpan<byte> value)
+    {
+        value.CopyTo(FreeSpace);
+        return Commit(value.Length);
+    }
+
+    internal void Set(EventField field, Utf8Range value)
+    {
+        switch (field)
+        {
+            case EventField.EventType: _eventType = value; break;
+            case EventField.App: _app = value; break;
+            case EventField.Platform: _platform = value; break;
+            case EventField.Url: _url = value; break;
+            case EventField.Referrer: _referrer = value; break;
+            case EventField.UserId: _userId = value; break;
+            case EventField.SessionId: _sessionId = value; break;
+            case EventField.ClientEventId: _clientEventId = value; break;
+            default: throw new ArgumentOutOfRangeException(nameof(field), field, "Not a string field.");
+        }
+    }
+
+    /// <summary>Marks the record rejected after decoding, e.g. when a later stage fails on it.</summary>
+    public void Reject(RejectReason reason) => Reject(reason, default);
+
+    internal void Reject(RejectReason reason, Utf8Range parameter)
+    {
+        RejectReason = reason;
+        _rejectedParameter = parameter;
+    }
+
+    internal void AddProperty(Utf8Range key, Utf8Range value)
+    {
+        if (PropertyCount == _propertyKeys.Length)
+        {
+            Array.Resize(ref _propertyKeys, PropertyCount * 2);
+            Array.Resize(ref _propertyValues, PropertyCount * 2);
+        }
+
+        _propertyKeys[PropertyCount] = key;
+        _propertyValues[PropertyCount] = value;
+        PropertyCount++;
+    }
+
+    internal ReadOnlySpan<byte> Slice(Utf8Range range) => _buffer.AsSpan(range.Start, range.Length);
+}

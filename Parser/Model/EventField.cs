@@ -1,0 +1,16 @@
+namespace Beacon.Parser.Model;
+
+/// <summary>The parameters the protocol names; everything else is a custom property.</summary>
+internal enum EventField : byte
+{
+    Property = 0,
+    EventType,
+    App,
+    Platform,
+    Url,
+    Referrer,
+    ClientTime,
+    UserId,
+    SessionId,
+    ClientEventId,
+}

@@ -1,0 +1,175 @@
+using System.Buffers;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Unicode;
+using Beacon.Parser.Input;
+using Beacon.Parser.Model;
+using Beacon.Router.Routing;
+
+namespace Beacon.Router.Records;
+
+/// <summary>
+/// Serialises records as the JSON that lands in the topics (schema <see cref="SchemaVersion"/>,
+/// documented in docs/protocol.md). Reuses one buffer: the returned span is valid until the next write.
+/// </summary>
+public sealed class RecordWriter : IDisposable
+{
+    /// <summary>Bumped on any change a downstream consumer would notice.</summary>
+    public const int SchemaVersion = 1;
+
+    private static readonly JsonEncodedText Schema = JsonEncodedText.Encode("schema");
+    private static readonly JsonEncodedText EventId = JsonEncodedText.Encode("event_id");
+    private static readonly JsonEncodedText Event = JsonEncodedText.Encode("event");
+    private static readonly JsonEncodedText App = JsonEncodedText.Encode("app");
+    private static readonly JsonEncodedText Platform = JsonEncodedText.Encode("platform");
+    private static readonly JsonEncodedText Route = JsonEncodedText.Encode("route");
+    private static readonly JsonEncodedText PriorityName = JsonEncodedText.Encode("priority");
+    private static readonly JsonEncodedText SampleRate = JsonEncodedText.Encode("sample_rate");
+    private static readonly JsonEncodedText ReceivedAt = JsonEncodedText.Encode("received_at");
+    private static readonly JsonEncodedText ClientTime = JsonEncodedText.Encode("client_time");
+    private static readonly JsonEncodedText VisitorId = JsonEncodedText.Encode("visitor_id");
+    private static readonly JsonEncodedText UserId = JsonEncodedText.Encode("user_id");
+    private static readonly JsonEncodedText SessionId = JsonEncodedText.Encode("session_id");
+    private static readonly JsonEncodedText Url = JsonEncodedText.Encode("url");
+    private static readonly JsonEncodedText Referrer = JsonEncodedText.Encode("referrer");
+    private static readonly JsonEncodedText UserAgent = JsonEncodedText.Encode("user_agent");
+    private static readonly JsonEncodedText ClientIp = JsonEncodedText.Encode("client_ip");
+    private static readonly JsonEncodedText Transport = JsonEncodedText.Encode("transport");
+    private static readonly JsonEncodedText Properties = JsonEncodedText.Encode("props");
+    private static readonly JsonEncodedText Reason = JsonEncodedText.Encode("reason");
+    private static readonly JsonEncodedText Parameter = JsonEncodedText.Encode("parameter");
+    private static readonly JsonEncodedText Raw = JsonEncodedText.Encode("raw");
+    private static readonly JsonEncodedText RawBase64 = JsonEncodedText.Encode("raw_base64");
+    private static readonly JsonEncodedText[] Priorities = [.. Enum.GetValues<Priority>().Select(static p => JsonEncodedText.Encode($"p{(int)p}"))];
+    private static readonly JsonEncodedText[] Transports = [JsonEncodedText.Encode("pixel"), JsonEncodedText.Encode("beacon_post")];
+
+    private readonly ArrayBufferWriter<byte> _buffer = new(4096);
+    private readonly Utf8JsonWriter _json;
+
+    public RecordWriter()
+    {
+        // Records go to Kafka, not into HTML: keep non-ASCII text readable, escape only what JSON requires.
+        _json = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true });
+    }
+
+    /// <summary>Writes a good event routed to <paramref name="route"/>.</summary>
+    public ReadOnlySpan<byte> WriteEvent(BeaconEvent evt, BusinessRoute route, double sampleRate)
+    {
+        ArgumentNullException.ThrowIfNull(evt);
+        ArgumentNullException.ThrowIfNull(route);
+        var json = Begin();
+        json.WriteNumber(Schema, SchemaVersion);
+        if (evt.ClientEventId.IsEmpty)
+        {
+            json.WriteString(EventId, evt.GeneratedEventId);
+        }
+        else
+        {
+            json.WriteString(EventId, evt.ClientEventId);
+        }
+
+        json.WriteString(Event, evt.EventType);
+        WriteIfPresent(json, App, evt.App);
+        WriteIfPresent(json, Platform, evt.Platform);
+        json.WriteString(Route, route.Utf8Name);
+        json.WriteString(PriorityName, Priorities[(int)route.Priority]);
+        json.WriteNumber(SampleRate, sampleRate);
+        json.WriteNumber(ReceivedAt, evt.ReceivedAtMs);
+        if (evt.ClientTimeMs is { } clientTime)
+        {
+            json.WriteNumber(ClientTime, clientTime);
+        }
+
+        WriteVisitorId(json, evt.VisitorId);
+        WriteIfPresent(json, UserId, evt.UserId);
+        WriteIfPresent(json, SessionId, evt.SessionId);
+        WriteIfPresent(json, Url, evt.Url);
+        WriteIfPresent(json, Referrer, evt.Referrer);
+        WriteIfPresent(json, UserAgent, evt.UserAgent);
+        WriteIfPresent(json, ClientIp, evt.ClientAddress);
+        json.WriteString(Transport, Transports[(int)evt.Transport]);
+        if (evt.PropertyCount > 0)
+        {
+            json.WriteStartObject(Properties);
+            for (var i = 0; i < evt.PropertyCount; i++)
+            {
+                json.WriteString(evt.PropertyKey(i), evt.PropertyValue(i));
+            }
+
+            json.WriteEndObject();
+        }
+
+        return End(json);
+    }
+
+    /// <summary>Writes a rejected record for the dead-letter topic: the reason and the raw input, nothing lost.</summary>
+    public ReadOnlySpan<byte> WriteRejected(in RawBeacon raw, BeaconEvent evt)
+    {
+        ArgumentNullException.ThrowIfNull(evt);
+        var json = Begin();
+        json.WriteNumber(Schema, SchemaVersion);
+        json.WriteString(EventId, evt.GeneratedEventId);
+        json.WriteString(Reason, evt.RejectReason.Name());
+        WriteUntrusted(json, Parameter, evt.RejectedParameter);
+        json.WriteString(Transport, Transports[(int)raw.Transport]);
+        WriteIfPresent(json, Route, raw.Route);
+        json.WriteNumber(ReceivedAt, raw.ReceivedAtMs);
+        WriteVisitorId(json, raw.VisitorId);
+        WriteIfPresent(json, ClientIp, raw.ClientAddress);
+        WriteUntrusted(json, UserAgent, raw.UserAgent);
+        WriteUntrusted(json, Referrer, raw.Referer);
+        if (Utf8.IsValid(raw.Query))
+        {
+            json.WriteString(Raw, raw.Query);
+        }
+        else
+        {
+            json.WriteBase64String(RawBase64, raw.Query);
+        }
+
+        return End(json);
+    }
+
+    public void Dispose() => _json.Dispose();
+
+    private Utf8JsonWriter Begin()
+    {
+        _buffer.ResetWrittenCount();
+        _json.Reset();
+        _json.WriteStartObject();
+        return _json;
+    }
+
+    private ReadOnlySpan<byte> End(Utf8JsonWriter json)
+    {
+        json.WriteEndObject();
+        json.Flush();
+        return _buffer.WrittenSpan;
+    }
+
+    private static void WriteVisitorId(Utf8JsonWriter json, Guid visitorId)
+    {
+        Span<byte> hex = stackalloc byte[32];
+        visitorId.TryFormat(hex, out _, "N");
+        json.WriteString(VisitorId, hex);
+    }
+
+    private static void WriteIfPresent(Utf8JsonWriter json, JsonEncodedText name, ReadOnlySpan<byte> value)
+    {
+        if (!value.IsEmpty)
+        {
+            json.WriteString(name, value);
+        }
+    }
+
+    private static void WriteIfPresent(Utf8JsonWriter json, JsonEncodedText name, ReadOnlySpan<byte> value, bool valid)
+    {
+        if (valid)
+        {
+            WriteIfPresent(json, name, value);
+        }
+    }
+
+    private static void WriteUntrusted(Utf8JsonWriter json, JsonEncodedText name, ReadOnlySpan<byte> value) =>
+        WriteIfPresent(json, name, value, Utf8.IsValid(value));
+}

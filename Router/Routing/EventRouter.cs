@@ -1,0 +1,36 @@
+using Beacon.Parser.Input;
+using Beacon.Parser.Model;
+using Beacon.Router.Records;
+using Beacon.Router.Sinks;
+
+namespace Beacon.Router.Routing;
+
+/// <summary>
+/// The router stage: resolves a decoded event's business route, serialises it and hands it to
+/// the sink keyed by visitor id; a rejected record goes to the dead-letter topic with its reason
+/// and raw input. One instance per pipeline worker.
+/// </summary>
+public sealed class EventRouter(RouteTable table, IRecordSink sink, RouterCounters counters) : IDisposable
+{
+    private readonly RecordWriter _writer = new();
+    private readonly byte[] _key = new byte[32];
+
+    /// <summary>Routes one record. <paramref name="evt"/> is what the decoder made of <paramref name="raw"/>.</summary>
+    public void Route(in RawBeacon raw, BeaconEvent evt)
+    {
+        ArgumentNullException.ThrowIfNull(evt);
+        evt.VisitorId.TryFormat(_key, out _, "N");
+        if (evt.RejectReason != RejectReason.None)
+        {
+            sink.Append(new SinkRecord(table.DeadLetterTopic, _key, _writer.WriteRejected(raw, evt), raw.ReceivedAtMs));
+            counters.CountRejected(evt.RejectReason);
+            return;
+        }
+
+        var route = table.Resolve(evt.Route, evt.EventType);
+        sink.Append(new SinkRecord(route.Topic, _key, _writer.WriteEvent(evt, route, sampleRate: 1.0), evt.ReceivedAtMs));
+        counters.CountRouted(route.Priority);
+    }
+
+    public void Dispose() => _writer.Dispose();
+}

@@ -1,0 +1,166 @@
+namespace Beacon.Router.Segments;
+
+/// <summary>
+/// An append-only log of framed records in one directory: the embedded sink's topic and, in front
+/// of Kafka, the spool. One writer; readers use <see cref="SegmentCursor"/> concurrently.
+/// On open, a torn tail left by a crash is cut off so appends continue after the last good record.
+/// </summary>
+public sealed class SegmentLog : IDisposable
+{
+    private readonly string _directory;
+    private readonly SegmentLogOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Queue<ClosedSegment> _closed = new();
+    private readonly byte[] _frameStart = new byte[SegmentFormat.FrameHeaderLength + SegmentFormat.BodyPrefixLength];
+    private FileStream _current;
+    private long _currentFirstRecord;
+    private long _currentBytes;
+    private DateTimeOffset _currentOpenedAt;
+
+    public SegmentLog(string directory, SegmentLogOptions options, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _directory = directory;
+        _options = options;
+        _time = time ?? TimeProvider.System;
+        Directory.CreateDirectory(directory);
+        var segments = SegmentFormat.ListSegments(directory);
+        foreach (var path in segments.Take(segments.Count - 1))
+        {
+            var file = new FileInfo(path);
+            _closed.Enqueue(new ClosedSegment(path, file.Length, file.LastWriteTimeUtc));
+        }
+
+        if (segments.Count == 0)
+        {
+            _current = Create(0);
+        }
+        else
+        {
+            _current = Recover(segments[^1]);
+        }
+    }
+
+    /// <summary>The number the next appended record gets: records ever appended to this log.</summary>
+    public long NextRecord { get; private set; }
+
+    /// <summary>Bytes a torn tail held when the log was opened (cut off); 0 after a clean shutdown.</summary>
+    public long RecoveredTornBytes { get; private set; }
+
+    /// <summary>Bytes on disk across all segments, the open one included.</summary>
+    public long TotalBytes => _closed.Sum(static s => s.Bytes) + _currentBytes;
+
+    public int SegmentCount => _closed.Count + 1;
+
+    public string DirectoryPath => _directory;
+
+    public void Append(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long timestampMs)
+    {
+        if (_currentBytes >= _options.SegmentBytes)
+        {
+            Roll();
+        }
+
+        SegmentFormat.WriteFrameStart(_frameStart, timestampMs, key, value);
+        _current.Write(_frameStart);
+        _current.Write(key);
+        _current.Write(value);
+        _currentBytes += _frameStart.Length + key.Length + value.Length;
+        NextRecord++;
+    }
+
+    /// <summary>Hands buffered records to the OS (visible to readers); with <paramref name="durable"/>, fsyncs.</summary>
+    public void Flush(bool durable) => _current.Flush(durable);
+
+    /// <summary>Rolls an old segment and applies retention; cheap enough to call often.</summary>
+    public void Maintain()
+    {
+        var now = _time.GetUtcNow();
+        if (now - _currentOpenedAt >= _options.SegmentMaxAge && NextRecord > _currentFirstRecord)
+        {
+            Roll();
+        }
+
+        var total = TotalBytes;
+        while (_closed.TryPeek(out var oldest)
+            && (total > _options.RetentionMaxBytes || now - oldest.LastWrite > _options.RetentionMaxAge))
+        {
+            _closed.Dequeue();
+            File.Delete(oldest.Path);
+            total -= oldest.Bytes;
+        }
+    }
+
+    public void Dispose()
+    {
+        _current.Flush(flushToDisk: true);
+        _current.Dispose();
+    }
+
+    private void Roll()
+    {
+        if (NextRecord == _currentFirstRecord)
+        {
+            return;
+        }
+
+        _current.Flush(flushToDisk: true);
+        _closed.Enqueue(new ClosedSegment(_current.Name, _currentBytes, _time.GetUtcNow()));
+        _current.Dispose();
+        _current = Create(NextRecord);
+        Maintain();
+    }
+
+    private FileStream Create(long firstRecord)
+    {
+        var path = Path.Combine(_directory, SegmentFormat.FileName(firstRecord));
+        var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read | FileShare.Delete, _options.WriteBufferBytes);
+        Span<byte> header = stackalloc byte[SegmentFormat.FileHeaderLength];
+        SegmentFormat.WriteFileHeader(header);
+        stream.Write(header);
+        stream.Flush(flushToDisk: true);
+        _currentFirstRecord = firstRecord;
+        NextRecord = firstRecord;
+        _currentBytes = SegmentFormat.FileHeaderLength;
+        _currentOpenedAt = _time.GetUtcNow();
+        return stream;
+    }
+
+    /// <summary>Opens the last segment for appending after its last good frame.</summary>
+    private FileStream Recover(string path)
+    {
+        var firstRecord = SegmentFormat.FirstRecordOf(path);
+        long goodLength;
+        long records = 0;
+        using (var cursor = new SegmentCursor(_directory, path))
+        {
+            while (cursor.TryRead(out _))
+            {
+                records++;
+            }
+
+            goodLength = cursor.Position;
+        }
+
+        var length = new FileInfo(path).Length;
+        if (goodLength < SegmentFormat.FileHeaderLength)
+        {
+            // Not even a whole header: the crash came while creating the segment.
+            File.Delete(path);
+            RecoveredTornBytes = length;
+            return Create(firstRecord);
+        }
+
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.Read | FileShare.Delete, _options.WriteBufferBytes);
+        RecoveredTornBytes = length - goodLength;
+        stream.SetLength(goodLength);
+        stream.Position = goodLength;
+        _currentFirstRecord = firstRecord;
+        NextRecord = firstRecord + records;
+        _currentBytes = goodLength;
+        _currentOpenedAt = _time.GetUtcNow();
+        return stream;
+    }
+
+    private readonly record struct ClosedSegment(string Path, long Bytes, DateTimeOffset LastWrite);
+}

@@ -1,0 +1,11 @@
+namespace Beacon.Router.Sinks;
+
+/// <summary>Where routed records leave Beacon: local segment files (the embedded default) or Kafka.</summary>
+public interface IRecordSink : IDisposable
+{
+    /// <summary>Takes a record; it may stay buffered until <see cref="Flush"/>. Called from one thread.</summary>
+    void Append(in SinkRecord record);
+
+    /// <summary>Makes every appended record visible to readers; with <paramref name="durable"/>, also on disk.</summary>
+    void Flush(bool durable);
+}

@@ -1,0 +1,79 @@
+using Beacon.Router.Routing;
+using Beacon.Router.Segments;
+
+namespace Beacon.Router.Sinks;
+
+/// <summary>
+/// The embedded default sink: one <see cref="SegmentLog"/> per topic under a data directory
+/// (<c>{data}/{topic}/*.seg</c>), so a fresh checkout runs with no broker.
+/// </summary>
+public sealed class SegmentFileSink : IRecordSink
+{
+    private static readonly TimeSpan MaintenanceInterval = TimeSpan.FromSeconds(1);
+    private readonly string _dataDirectory;
+    private readonly SegmentLogOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Dictionary<string, SegmentLog> _logs = new(StringComparer.Ordinal);
+    private DateTimeOffset _nextMaintenance;
+
+    public SegmentFileSink(string dataDirectory, SegmentLogOptions options, TimeProvider? time = null)
+    {
+        _dataDirectory = Path.GetFullPath(dataDirectory);
+        _options = options;
+        _time = time ?? TimeProvider.System;
+        Directory.CreateDirectory(_dataDirectory);
+    }
+
+    public string DataDirectory => _dataDirectory;
+
+    public void Append(in SinkRecord record)
+    {
+        if (!_logs.TryGetValue(record.Topic, out var log))
+        {
+            log = Open(record.Topic);
+        }
+
+        log.Append(record.Key, record.Value, record.TimestampMs);
+    }
+
+    public void Flush(bool durable)
+    {
+        foreach (var log in _logs.Values)
+        {
+            log.Flush(durable);
+        }
+
+        var now = _time.GetUtcNow();
+        if (now >= _nextMaintenance)
+        {
+            _nextMaintenance = now + MaintenanceInterval;
+            foreach (var log in _logs.Values)
+            {
+                log.Maintain();
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var log in _logs.Values)
+        {
+            log.Dispose();
+        }
+
+        _logs.Clear();
+    }
+
+    /// <summary>The directory a topic's segments live in.</summary>
+    public static string TopicDirectory(string dataDirectory, string topic) =>
+        TopicNames.IsValid(topic)
+            ? Path.Combine(dataDirectory, topic)
+            : throw new ArgumentException($"'{topic}' is not a valid topic name.", nameof(topic));
+
+    private SegmentLog Open(string topic)
+    {
+        var log = new SegmentLog(TopicDirectory(_dataDirectory, topic), _options, _time);
+        _logs.Add(topic, log);
+        return log;
+    }
+}

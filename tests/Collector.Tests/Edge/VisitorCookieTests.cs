@@ -1,0 +1,65 @@
+using Beacon.Collector.Edge;
+using Microsoft.Extensions.Primitives;
+
+namespace Beacon.Collector.Tests.Edge;
+
+public sealed class VisitorCookieTests
+{
+    private const string Id = "00112233445566778899aabbccddeeff";
+    private readonly VisitorCookie _cookie = new(new VisitorCookieOptions());
+
+    [Theory]
+    [InlineData("bid=" + Id)]
+    [InlineData("a=1; bid=" + Id + "; c=3")]
+    [InlineData("xbid=zzz;bid=" + Id)]
+    public void A_well_formed_id_is_read_wherever_it_sits(string header)
+    {
+        Assert.True(_cookie.TryRead(new StringValues(header), out var id));
+        Assert.Equal(Id, id.ToString("N"));
+    }
+
+    [Fact]
+    public void The_id_is_found_across_several_cookie_headers()
+    {
+        Assert.True(_cookie.TryRead(new StringValues(["a=1", "bid=" + Id]), out var id));
+        Assert.Equal(Id, id.ToString("N"));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("bid=")]
+    [InlineData("bid=" + "00112233-4455-6677-8899-aabbccddeeff")]
+    [InlineData("bid=" + "00112233445566778899AABBCCDDEEFF")]
+    [InlineData("bid=" + "00112233445566778899aabbccddeefg")]
+    [InlineData("bid=" + "00112233445566778899aabbccddeef")]
+    [InlineData("bidx=" + Id)]
+    [InlineData("xbid=" + Id)]
+    public void Anything_but_32_lowercase_hex_digits_under_the_cookie_name_is_not_trusted(string header)
+    {
+        Assert.False(_cookie.TryRead(new StringValues(header), out _));
+    }
+
+    [Fact]
+    public void New_ids_are_random_and_round_trip_through_the_cookie()
+    {
+        var ids = Enumerable.Range(0, 1000).Select(static _ => VisitorCookie.NewId()).ToHashSet();
+        Assert.Equal(1000, ids.Count);
+
+        var id = VisitorCookie.NewId();
+        var header = _cookie.SetCookieHeader(id);
+        Assert.True(_cookie.TryRead(new StringValues(header.Split(';')[0]), out var read));
+        Assert.Equal(id, read);
+    }
+
+    [Fact]
+    public void Defaults_are_secure_http_only_and_same_site_none()
+    {
+        Assert.EndsWith("; Max-Age=31536000; Path=/; Secure; HttpOnly; SameSite=None", _cookie.SetCookieHeader(Guid.Empty), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unknown_same_site_value_is_refused_at_start_up()
+    {
+        Assert.Throws<ArgumentException>(() => new VisitorCookie(new VisitorCookieOptions { SameSite = "Sometimes" }));
+    }
+}
