@@ -54,7 +54,7 @@ public sealed class RingSlot
             VisitorId);
     }
 
-    /// <summary>Starts a new record: the query (or beacon body) comes next via <see cref="WriteQuery(ReadOnlySpan{char})"/>.</summary>
+    /// <summary>Starts a new record: the parameters come next via <see cref="WriteQuery"/>.</summary>
     internal void Begin(BeaconTransport transport, long receivedAtMs, Guid visitorId)
     {
         IsComplete = false;
@@ -64,11 +64,24 @@ public sealed class RingSlot
         _length = 0;
     }
 
-    internal void WriteQuery(ReadOnlySpan<char> query) => _queryEnd = Append(query);
-
-    internal void WriteQuery(in ReadOnlySequence<byte> body)
+    /// <summary>
+    /// Writes the record's parameters: the URL's query string, then a beacon body's <c>k=v&amp;…</c>
+    /// (trackers often put common parameters in the URL and the event in the body).
+    /// </summary>
+    internal void WriteQuery(ReadOnlySpan<char> urlQuery, in ReadOnlySequence<byte> body = default)
     {
-        EnsureFree(checked((int)body.Length));
+        _queryEnd = Append(urlQuery);
+        if (body.IsEmpty)
+        {
+            return;
+        }
+
+        EnsureFree(checked((int)body.Length) + 1);
+        if (!urlQuery.IsEmpty)
+        {
+            _buffer[_length++] = (byte)'&';
+        }
+
         body.CopyTo(_buffer.AsSpan(_length));
         _length += (int)body.Length;
         _queryEnd = _length;

@@ -33,7 +33,8 @@ public sealed class PixelEndpoint(
             query = query[1..];
         }
 
-        if (query.Length > _options.MaxQueryBytes || Encoding.UTF8.GetByteCount(query) > _options.MaxQueryBytes)
+        if (query.Length > _options.MaxQueryBytes
+            || (query.Length * 3 > _options.MaxQueryBytes && Encoding.UTF8.GetByteCount(query) > _options.MaxQueryBytes))
         {
             return RejectAsync(context, StatusCodes.Status414UriTooLong, EdgeRejection.QueryTooLong,
                 $"The query string is over the {_options.MaxQueryBytes}-byte limit; send large events with POST /b.");
@@ -42,6 +43,7 @@ public sealed class PixelEndpoint(
         var routeName = context.GetRouteValue("route") as string;
         var route = routes.Resolve(routeName, PeekEventType<char>(query, 'e', '=', '&'));
         Enqueue(context, route.Priority, BeaconTransport.Pixel, query, ReadOnlySequence<byte>.Empty, routeName);
+
 
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
@@ -105,7 +107,8 @@ public sealed class PixelEndpoint(
         var routeName = context.GetRouteValue("route") as string;
         var route = (routeName is null ? null : routes.FindByName(routeName))
             ?? routes.Resolve(ReadOnlySpan<byte>.Empty, PeekEventType<byte>(body.FirstSpan, (byte)'e', (byte)'=', (byte)'&'));
-        Enqueue(context, route.Priority, BeaconTransport.BeaconPost, default, body, routeName);
+        var query = context.Request.QueryString.Value.AsSpan();
+        Enqueue(context, route.Priority, BeaconTransport.BeaconPost, query.IsEmpty ? query : query[1..], body, routeName);
     }
 
     private void Enqueue(
@@ -127,15 +130,7 @@ public sealed class PixelEndpoint(
             var slot = claim.Slot;
             var headers = context.Request.Headers;
             slot.Begin(transport, time.GetUtcNow().ToUnixTimeMilliseconds(), visitorId);
-            if (transport == BeaconTransport.Pixel)
-            {
-                slot.WriteQuery(query);
-            }
-            else
-            {
-                slot.WriteQuery(body);
-            }
-
+            slot.WriteQuery(query, body);
             slot.WriteContext(headers.UserAgent.ToString(), headers.Referer.ToString(), routeName, context.Connection.RemoteIpAddress);
         }
         finally
@@ -167,7 +162,7 @@ public sealed class PixelEndpoint(
     }
 
     private string BodyTooLargeMessage() =>
-        $"The beacon body is over the {_options.MaxBodyBytes}-byte limit; send batches to POST /v1/batch.";
+        $"The beacon body is over the {_options.MaxBodyBytes}-byte limit; send fewer events per beacon.";
 
     private static bool IsBeaconMediaType(string? contentType)
     {

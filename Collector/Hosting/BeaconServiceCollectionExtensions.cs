@@ -7,6 +7,7 @@ using Beacon.Parser.Decoding;
 using Beacon.Router.Routing;
 using Beacon.Router.Segments;
 using Beacon.Router.Sinks;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -27,6 +28,8 @@ public static class BeaconServiceCollectionExtensions
         services.AddOptions<RouteTableOptions>().Bind(beacon.GetSection("Routing"));
         services.AddOptions<SegmentLogOptions>().Bind(beacon.GetSection("Segments"));
 
+        // Every pixel answer is tiny; don't spend bytes advertising the server.
+        services.Configure<KestrelServerOptions>(static kestrel => kestrel.AddServerHeader = false);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(static sp => new RouteTable(Value<RouteTableOptions>(sp)));
         services.AddSingleton(static sp => new BeaconRing(Value<RingOptions>(sp)));

@@ -79,13 +79,15 @@ public sealed class BeaconDecoder(ParserOptions options)
         switch (field)
         {
             case EventField.Property:
-                if (into.PropertyCount >= options.MaxProperties)
+                if (!into.TrySetProperty(key, value, options.MaxProperties))
                 {
                     into.Reject(RejectReason.TooManyProperties, key);
                     return false;
                 }
 
-                into.AddProperty(key, value);
+                return true;
+            case EventField.ClientTime when value.IsEmpty:
+                into.ClientTimeMs = null; // sent empty: as if not sent, like every other field
                 return true;
             case EventField.ClientTime:
                 if (!Utf8Parser.TryParse(into.Slice(value), out long ms, out var consumed) || consumed != value.Length || ms < 0)

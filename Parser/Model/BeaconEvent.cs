@@ -139,7 +139,29 @@ public sealed class BeaconEvent
         _rejectedParameter = parameter;
     }
 
-    internal void AddProperty(Utf8Range key, Utf8Range value)
+    /// <summary>Sets a custom property; a repeated key keeps its first position and its last value.</summary>
+    internal bool TrySetProperty(Utf8Range key, Utf8Range value, int maxProperties)
+    {
+        var name = Slice(key);
+        for (var i = 0; i < PropertyCount; i++)
+        {
+            if (Slice(_propertyKeys[i]).SequenceEqual(name))
+            {
+                _propertyValues[i] = value;
+                return true;
+            }
+        }
+
+        if (PropertyCount >= maxProperties)
+        {
+            return false;
+        }
+
+        AddProperty(key, value);
+        return true;
+    }
+
+    private void AddProperty(Utf8Range key, Utf8Range value)
     {
         if (PropertyCount == _propertyKeys.Length)
         {

@@ -59,14 +59,7 @@ public sealed class RecordWriter : IDisposable
         ArgumentNullException.ThrowIfNull(route);
         var json = Begin();
         json.WriteNumber(Schema, SchemaVersion);
-        if (evt.ClientEventId.IsEmpty)
-        {
-            json.WriteString(EventId, evt.GeneratedEventId);
-        }
-        else
-        {
-            json.WriteString(EventId, evt.ClientEventId);
-        }
+        WriteEventId(json, evt);
 
         json.WriteString(Event, evt.EventType);
         WriteIfPresent(json, App, evt.App);
@@ -108,7 +101,7 @@ public sealed class RecordWriter : IDisposable
         ArgumentNullException.ThrowIfNull(evt);
         var json = Begin();
         json.WriteNumber(Schema, SchemaVersion);
-        json.WriteString(EventId, evt.GeneratedEventId);
+        WriteEventId(json, evt);
         json.WriteString(Reason, evt.RejectReason.Name());
         WriteUntrusted(json, Parameter, evt.RejectedParameter);
         json.WriteString(Transport, Transports[(int)raw.Transport]);
@@ -145,6 +138,19 @@ public sealed class RecordWriter : IDisposable
         json.WriteEndObject();
         json.Flush();
         return _buffer.WrittenSpan;
+    }
+
+    /// <summary>The client's id when it sent one, so downstream can drop retried duplicates; else the id made at receive.</summary>
+    private static void WriteEventId(Utf8JsonWriter json, BeaconEvent evt)
+    {
+        if (evt.ClientEventId.IsEmpty)
+        {
+            json.WriteString(EventId, evt.GeneratedEventId);
+        }
+        else
+        {
+            json.WriteString(EventId, evt.ClientEventId);
+        }
     }
 
     private static void WriteVisitorId(Utf8JsonWriter json, Guid visitorId)

@@ -1,6 +1,6 @@
 namespace Beacon.Router.Routing;
 
-/// <summary>One business route as configured under <c>Beacon:Routes</c>.</summary>
+/// <summary>One business route as configured under <c>Beacon:Routing:Routes</c>.</summary>
 public sealed class RouteDefinition
 {
     /// <summary>The route's name; also what <c>/b/{route}.gif</c> names.</summary>

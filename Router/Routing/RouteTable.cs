@@ -26,7 +26,7 @@ public sealed class RouteTable
                 throw new ArgumentException($"Route name '{definition.Name}' must be 1-64 characters of [A-Za-z0-9._-].", nameof(options));
             }
 
-            var route = new BusinessRoute(definition.Name, definition.Priority, definition.Topic ?? TopicOf(options.TopicPrefix, definition.Priority));
+            var route = new BusinessRoute(definition.Name, definition.Priority, CheckedTopic(definition.Topic ?? TopicOf(options.TopicPrefix, definition.Priority)));
             if (!byName.TryAdd(route.Name, route))
             {
                 throw new ArgumentException($"Route '{route.Name}' is defined twice.", nameof(options));
@@ -42,8 +42,8 @@ public sealed class RouteTable
         }
 
         Default = byName.GetValueOrDefault(options.DefaultRoute)
-            ?? new BusinessRoute(options.DefaultRoute, Priority.P1, TopicOf(options.TopicPrefix, Priority.P1));
-        DeadLetterTopic = $"{options.TopicPrefix}.dlq";
+            ?? new BusinessRoute(options.DefaultRoute, Priority.P1, CheckedTopic(TopicOf(options.TopicPrefix, Priority.P1)));
+        DeadLetterTopic = CheckedTopic($"{options.TopicPrefix}.dlq");
         Routes = [.. byName.Values.Append(Default).Distinct()];
         _byName = byName.ToFrozenDictionary(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
         _byEvent = byEvent.ToFrozenDictionary(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
@@ -62,6 +62,12 @@ public sealed class RouteTable
     public IEnumerable<string> Topics => Routes.Select(static r => r.Topic).Append(DeadLetterTopic).Distinct();
 
     public static string TopicOf(string prefix, Priority priority) => $"{prefix}.p{(int)priority}";
+
+    /// <summary>A topic every sink can write to, or a start-up error rather than records lost later.</summary>
+    private static string CheckedTopic(string topic) =>
+        TopicNames.IsValid(topic)
+            ? topic
+            : throw new ArgumentException($"Topic '{topic}' must be 1-64 characters of [A-Za-z0-9._-].", nameof(topic));
 
     /// <summary>The route a URL names, or null when it names none the table knows.</summary>
     public BusinessRoute? FindByName(ReadOnlySpan<char> name) =>

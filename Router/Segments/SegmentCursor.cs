@@ -43,10 +43,22 @@ public sealed class SegmentCursor : IDisposable
                 return true;
             }
 
-            // Nothing more here. Move on only if a newer segment exists; what's left here is then torn.
+            // Nothing more here for now. A newer segment means this one is complete (the writer
+            // flushes a segment before it creates the next), but the writer may have appended and
+            // rolled since our last read: read on before calling anything torn.
             var current = SegmentFormat.FirstRecordOf(_segment!.Name);
+            if (_only is not null || !HasNewerSegment(current))
+            {
+                return false;
+            }
+
+            if (TryReadFrame(_segment, out record))
+            {
+                return true;
+            }
+
             var leftover = _segment.Length - Position;
-            if (_only is not null || !OpenNext(current))
+            if (!OpenNext(current))
             {
                 return false;
             }
@@ -89,6 +101,9 @@ public sealed class SegmentCursor : IDisposable
         Position += SegmentFormat.FrameHeaderLength + bodyLength;
         return true;
     }
+
+    private bool HasNewerSegment(long firstRecord) =>
+        SegmentFormat.ListSegments(_directory).Any(path => SegmentFormat.FirstRecordOf(path) > firstRecord);
 
     /// <summary>Opens the first segment after the one starting at <paramref name="afterFirstRecord"/>.</summary>
     private bool OpenNext(long afterFirstRecord)

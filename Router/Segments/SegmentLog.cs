@@ -16,6 +16,7 @@ public sealed class SegmentLog : IDisposable
     private long _currentFirstRecord;
     private long _currentBytes;
     private DateTimeOffset _currentOpenedAt;
+    private bool _disposed;
 
     public SegmentLog(string directory, SegmentLogOptions options, TimeProvider? time = null)
     {
@@ -93,6 +94,12 @@ public sealed class SegmentLog : IDisposable
 
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         _current.Flush(flushToDisk: true);
         _current.Dispose();
     }

@@ -144,6 +144,22 @@ public sealed class PixelEndpointTests
     }
 
     [Fact]
+    public async Task A_beacon_post_merges_the_urls_parameters_with_its_body()
+    {
+        await using var host = await CollectorHost.StartAsync();
+
+        using var content = new StringContent("e=click&btn=buy", Encoding.UTF8, "text/plain");
+        using var response = await host.Client.PostAsync("/b?a=shop&p=web", content);
+        await host.StopAsync();
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        var record = Assert.Single(host.ReadTopic("beacon.p1"));
+        Assert.Equal("click", record.GetProperty("event").GetString());
+        Assert.Equal("shop", record.GetProperty("app").GetString());
+        Assert.Equal("web", record.GetProperty("platform").GetString());
+    }
+
+    [Fact]
     public async Task A_beacon_post_of_another_media_type_is_415_and_counted()
     {
         await using var host = await CollectorHost.StartAsync();

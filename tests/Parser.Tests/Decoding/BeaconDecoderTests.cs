@@ -167,6 +167,34 @@ public sealed class BeaconDecoderTests
     }
 
     [Fact]
+    public void A_repeated_property_keeps_its_place_and_its_last_value()
+    {
+        Assert.True(Decode("e=pv&k=1&x=2&k=3"));
+
+        Assert.Equal(2, _event.PropertyCount);
+        Assert.Equal("k", BeaconEvent.Text(_event.PropertyKey(0)));
+        Assert.Equal("3", BeaconEvent.Text(_event.PropertyValue(0)));
+        Assert.Equal("x", BeaconEvent.Text(_event.PropertyKey(1)));
+    }
+
+    [Fact]
+    public void A_repeated_property_does_not_count_twice_against_the_limit()
+    {
+        var decoder = new BeaconDecoder(new ParserOptions { MaxProperties = 1 });
+
+        Assert.True(decoder.Decode(Raw("e=pv&k=1&k=2&k=3", BeaconTransport.Pixel, UserAgent, ""), _event));
+        Assert.Equal("3", BeaconEvent.Text(_event.PropertyValue(0)));
+    }
+
+    [Fact]
+    public void An_empty_client_time_counts_as_not_sent()
+    {
+        Assert.True(Decode("e=pv&t=1700000000000&t="));
+
+        Assert.Null(_event.ClientTimeMs);
+    }
+
+    [Fact]
     public void A_value_longer_than_MaxValueBytes_is_rejected_as_FieldTooLong()
     {
         var decoder = new BeaconDecoder(new ParserOptions { MaxValueBytes = 8 });

@@ -1,0 +1,16 @@
+namespace Beacon.Router.Tests;
+
+/// <summary>A clock the test moves by hand, so age-based behaviour never depends on the wall clock.</summary>
+internal sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
+{
+    private DateTimeOffset _now = start;
+
+    public ManualTimeProvider()
+        : this(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero))
+    {
+    }
+
+    public override DateTimeOffset GetUtcNow() => _now;
+
+    public void Advance(TimeSpan by) => _now += by;
+}

@@ -1,0 +1,293 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Beacon.Parser.Input;
+using Beacon.Parser.Model;
+using Beacon.Router.Records;
+using Beacon.Router.Routing;
+
+namespace Beacon.Router.Tests.Records;
+
+public sealed partial class RecordWriterTests : IDisposable
+{
+    private const string FullQuery =
+        "e=pv&a=shop&p=web&u=https%3A%2F%2Fexample.com%2Fcart%3Fx%3D1&r=https%3A%2F%2Fsearch.example%2F"
+        + "&t=1699999999000&uid=u-42&sid=s-7&eid=evt-1&color=red&size=XL";
+
+    private readonly RecordWriter _writer = new();
+    private readonly RouteTable _table = new(new RouteTableOptions());
+
+    public void Dispose() => _writer.Dispose();
+
+    [Fact]
+    public void An_event_record_carries_every_field_the_client_sent()
+    {
+        var evt = TestBeacon.Of(FullQuery).Decode();
+        Assert.Equal(RejectReason.None, evt.RejectReason);
+
+        using var doc = WriteEvent(evt, sampleRate: 1.0);
+        var root = doc.RootElement;
+
+        Assert.Equal(RecordWriter.SchemaVersion, root.GetProperty("schema").GetInt32());
+        Assert.Equal(1, root.GetProperty("schema").GetInt32());
+        Assert.Equal("evt-1", root.GetProperty("event_id").GetString());
+        Assert.Equal("pv", root.GetProperty("event").GetString());
+        Assert.Equal("shop", root.GetProperty("app").GetString());
+        Assert.Equal("web", root.GetProperty("platform").GetString());
+        Assert.Equal("pageview", root.GetProperty("route").GetString());
+        Assert.Equal("p1", root.GetProperty("priority").GetString());
+        Assert.Equal(1.0, root.GetProperty("sample_rate").GetDouble());
+        Assert.Equal(TestBeacon.DefaultReceivedAtMs, root.GetProperty("received_at").GetInt64());
+        Assert.Equal(1699999999000, root.GetProperty("client_time").GetInt64());
+        Assert.Equal(TestBeacon.DefaultVisitor.ToString("N"), root.GetProperty("visitor_id").GetString());
+        Assert.Equal("u-42", root.GetProperty("user_id").GetString());
+        Assert.Equal("s-7", root.GetProperty("session_id").GetString());
+        Assert.Equal("https://example.com/cart?x=1", root.GetProperty("url").GetString());
+        Assert.Equal("https://search.example/", root.GetProperty("referrer").GetString());
+        Assert.Equal("Mozilla/5.0 (X11; Linux x86_64)", root.GetProperty("user_agent").GetString());
+        Assert.Equal("203.0.113.7", root.GetProperty("client_ip").GetString());
+        Assert.Equal("pixel", root.GetProperty("transport").GetString());
+        var props = root.GetProperty("props");
+        Assert.Equal(JsonValueKind.Object, props.ValueKind);
+        Assert.Equal(
+            new[] { ("color", "red"), ("size", "XL") },
+            props.EnumerateObject().Select(static p => (p.Name, p.Value.GetString()!)));
+    }
+
+    [Fact]
+    public void The_visitor_id_is_32_lowercase_hex_digits()
+    {
+        var evt = new TestBeacon { Query = TestBeacon.Utf8("e=pv"), VisitorId = Guid.Parse("ABCDEF01-2345-6789-ABCD-EF0123456789") }.Decode();
+
+        using var doc = WriteEvent(evt, 1.0);
+        var visitor = doc.RootElement.GetProperty("visitor_id").GetString()!;
+
+        Assert.Matches(LowercaseHex32(), visitor);
+        Assert.Equal("abcdef0123456789abcdef0123456789", visitor);
+    }
+
+    [Fact]
+    public void Without_a_client_event_id_the_generated_id_is_used()
+    {
+        var evt = TestBeacon.Of("e=pv").Decode();
+
+        using var doc = WriteEvent(evt, 1.0);
+        var eventId = doc.RootElement.GetProperty("event_id").GetString();
+
+        Assert.NotEqual(Guid.Empty, evt.GeneratedEventId);
+        Assert.True(Guid.TryParse(eventId, out var parsed));
+        Assert.Equal(evt.GeneratedEventId, parsed);
+    }
+
+    [Fact]
+    public void Absent_optional_fields_are_omitted()
+    {
+        var evt = new TestBeacon { Query = TestBeacon.Utf8("e=pv"), UserAgent = default, ClientAddress = default }.Decode();
+
+        using var doc = WriteEvent(evt, 1.0);
+        var names = doc.RootElement.EnumerateObject().Select(static p => p.Name).ToArray();
+
+        Assert.Equal(
+            new[] { "schema", "event_id", "event", "route", "priority", "sample_rate", "received_at", "visitor_id", "transport" },
+            names);
+    }
+
+    [Theory]
+    [InlineData("order", "order", "p0")]
+    [InlineData("pv", "pageview", "p1")]
+    [InlineData("exp", "exposure", "p2")]
+    [InlineData("perf", "perf", "p3")]
+    [InlineData("mystery", "default", "p1")]
+    public void The_route_and_priority_are_those_resolved(string eventType, string route, string priority)
+    {
+        var evt = TestBeacon.Of("e=" + eventType).Decode();
+
+        using var doc = WriteEvent(evt, 1.0);
+
+        Assert.Equal(route, doc.RootElement.GetProperty("route").GetString());
+        Assert.Equal(priority, doc.RootElement.GetProperty("priority").GetString());
+    }
+
+    [Fact]
+    public void The_sample_rate_is_written_as_given()
+    {
+        var evt = TestBeacon.Of("e=perf").Decode();
+
+        using var doc = WriteEvent(evt, sampleRate: 0.25);
+
+        Assert.Equal(0.25, doc.RootElement.GetProperty("sample_rate").GetDouble());
+    }
+
+    [Fact]
+    public void A_beacon_post_is_written_as_beacon_post()
+    {
+        var evt = new TestBeacon { Query = TestBeacon.Utf8("e=leave"), Transport = BeaconTransport.BeaconPost }.Decode();
+
+        using var doc = WriteEvent(evt, 1.0);
+
+        Assert.Equal("beacon_post", doc.RootElement.GetProperty("transport").GetString());
+    }
+
+    [Fact]
+    public void Non_ascii_text_is_written_unescaped_and_round_trips()
+    {
+        // 你好 = E4 BD A0 E5 A5 BD
+        var evt = TestBeacon.Of("e=pv&u=https%3A%2F%2Fexample.cn%2F%E4%BD%A0%E5%A5%BD&title=%E4%BD%A0%E5%A5%BD&%E4%BD%A0=%E5%A5%BD").Decode();
+
+        var bytes = _writer.WriteEvent(evt, _table.Resolve(evt.Route, evt.EventType), 1.0).ToArray();
+        using var doc = JsonDocument.Parse(bytes);
+
+        Assert.True(bytes.AsSpan().IndexOf("\"你好\""u8) >= 0, Encoding.UTF8.GetString(bytes));
+        Assert.DoesNotContain("\\u", Encoding.UTF8.GetString(bytes), StringComparison.Ordinal);
+        Assert.Equal("https://example.cn/你好", doc.RootElement.GetProperty("url").GetString());
+        Assert.Equal("你好", doc.RootElement.GetProperty("props").GetProperty("title").GetString());
+        Assert.Equal("好", doc.RootElement.GetProperty("props").GetProperty("你").GetString());
+    }
+
+    [Fact]
+    public void Quotes_backslashes_and_control_characters_are_escaped_into_valid_json()
+    {
+        var evt = TestBeacon.Of("e=pv&note=%22quoted%22%0A%01%5C%09end&%22k%22=%0D").Decode();
+
+        var bytes = _writer.WriteEvent(evt, _table.Resolve(evt.Route, evt.EventType), 1.0).ToArray();
+        using var doc = JsonDocument.Parse(bytes);
+
+        Assert.DoesNotContain(bytes, static b => b < 0x20);
+        var props = doc.RootElement.GetProperty("props");
+        Assert.Equal("\"quoted\"\n\u0001\\\tend", props.GetProperty("note").GetString());
+        Assert.Equal("\r", props.GetProperty("\"k\"").GetString());
+    }
+
+    [Fact]
+    public void A_second_record_does_not_carry_anything_of_the_first()
+    {
+        var first = TestBeacon.Of(FullQuery).Decode();
+        _ = _writer.WriteEvent(first, _table.Resolve(first.Route, first.EventType), 1.0);
+        var second = TestBeacon.Of("e=click").Decode();
+
+        using var doc = WriteEvent(second, 1.0);
+
+        Assert.Equal("click", doc.RootElement.GetProperty("event").GetString());
+        Assert.False(doc.RootElement.TryGetProperty("props", out _));
+        Assert.False(doc.RootElement.TryGetProperty("app", out _));
+    }
+
+    [Fact]
+    public void A_rejected_record_carries_reason_parameter_and_raw_query()
+    {
+        var beacon = new TestBeacon
+        {
+            Query = TestBeacon.Utf8("e=pv&x=%ZZ&a=shop"),
+            Route = TestBeacon.Utf8("order"),
+            Referer = TestBeacon.Utf8("https://example.com/"),
+        };
+        var evt = beacon.Decode();
+        Assert.Equal(RejectReason.InvalidPercentEncoding, evt.RejectReason);
+
+        using var doc = WriteRejected(beacon, evt);
+        var root = doc.RootElement;
+
+        Assert.Equal(1, root.GetProperty("schema").GetInt32());
+        Assert.True(Guid.TryParse(root.GetProperty("event_id").GetString(), out var eventId));
+        Assert.Equal(evt.GeneratedEventId, eventId);
+        Assert.Equal("invalid_percent_encoding", root.GetProperty("reason").GetString());
+        Assert.Equal("x", root.GetProperty("parameter").GetString());
+        Assert.Equal("pixel", root.GetProperty("transport").GetString());
+        Assert.Equal("order", root.GetProperty("route").GetString());
+        Assert.Equal(TestBeacon.DefaultReceivedAtMs, root.GetProperty("received_at").GetInt64());
+        Assert.Equal(TestBeacon.DefaultVisitor.ToString("N"), root.GetProperty("visitor_id").GetString());
+        Assert.Equal("203.0.113.7", root.GetProperty("client_ip").GetString());
+        Assert.Equal("Mozilla/5.0 (X11; Linux x86_64)", root.GetProperty("user_agent").GetString());
+        Assert.Equal("https://example.com/", root.GetProperty("referrer").GetString());
+        Assert.Equal("e=pv&x=%ZZ&a=shop", root.GetProperty("raw").GetString());
+        Assert.False(root.TryGetProperty("raw_base64", out _));
+    }
+
+    [Theory]
+    [InlineData("a=shop", "missing_event_type", null)]
+    [InlineData("e=pv&t=yesterday", "invalid_client_time", "t")]
+    [InlineData("e=pv&=x", "empty_parameter_name", null)]
+    [InlineData("e=pv&x=%C3%28", "invalid_utf8", "x")]
+    public void The_reason_is_written_in_snake_case(string query, string reason, string? parameter)
+    {
+        var beacon = TestBeacon.Of(query);
+        var evt = beacon.Decode();
+
+        using var doc = WriteRejected(beacon, evt);
+
+        Assert.Equal(reason, doc.RootElement.GetProperty("reason").GetString());
+        Assert.Equal(parameter, doc.RootElement.TryGetProperty("parameter", out var p) ? p.GetString() : null);
+        Assert.Equal(query, doc.RootElement.GetProperty("raw").GetString());
+    }
+
+    [Fact]
+    public void A_raw_query_that_is_not_utf8_is_kept_as_base64()
+    {
+        byte[] query = [.. "e=pv&x="u8, 0xFF, 0xFE, .. "&y=1"u8];
+        var beacon = new TestBeacon { Query = query };
+        var evt = beacon.Decode();
+        Assert.Equal(RejectReason.InvalidUtf8, evt.RejectReason);
+
+        using var doc = WriteRejected(beacon, evt);
+
+        Assert.False(doc.RootElement.TryGetProperty("raw", out _));
+        Assert.Equal(query, doc.RootElement.GetProperty("raw_base64").GetBytesFromBase64());
+        Assert.Equal("invalid_utf8", doc.RootElement.GetProperty("reason").GetString());
+    }
+
+    [Fact]
+    public void A_user_agent_that_is_not_utf8_is_omitted_rather_than_thrown_on()
+    {
+        var beacon = new TestBeacon
+        {
+            Query = TestBeacon.Utf8("e=pv"),
+            UserAgent = new byte[] { (byte)'M', 0xC3, 0x28, 0xFF },
+            Referer = new byte[] { 0xFF, (byte)'/' },
+        };
+        var evt = beacon.Decode();
+        Assert.Equal(RejectReason.InvalidHeader, evt.RejectReason);
+
+        using var doc = WriteRejected(beacon, evt);
+
+        Assert.Equal("invalid_header", doc.RootElement.GetProperty("reason").GetString());
+        Assert.False(doc.RootElement.TryGetProperty("user_agent", out _));
+        Assert.False(doc.RootElement.TryGetProperty("referrer", out _));
+        Assert.Equal("e=pv", doc.RootElement.GetProperty("raw").GetString());
+    }
+
+    [Fact]
+    public void A_parameter_name_that_is_not_utf8_still_makes_a_valid_dead_letter_record()
+    {
+        // The decoder names the raw key as the rejected parameter; here the key itself is not UTF-8.
+        byte[] query = [.. "e=pv&"u8, 0xFF, .. "=1"u8];
+        var beacon = new TestBeacon { Query = query };
+        var evt = beacon.Decode();
+        Assert.Equal(RejectReason.InvalidUtf8, evt.RejectReason);
+
+        using var doc = WriteRejected(beacon, evt);
+
+        Assert.Equal("invalid_utf8", doc.RootElement.GetProperty("reason").GetString());
+        Assert.Equal(query, doc.RootElement.GetProperty("raw_base64").GetBytesFromBase64());
+    }
+
+    [Fact]
+    public void A_rejected_beacon_post_keeps_its_transport_and_raw_body()
+    {
+        var beacon = new TestBeacon { Query = TestBeacon.Utf8("a=shop&note=\"hi\"\n"), Transport = BeaconTransport.BeaconPost };
+        var evt = beacon.Decode();
+
+        using var doc = WriteRejected(beacon, evt);
+
+        Assert.Equal("beacon_post", doc.RootElement.GetProperty("transport").GetString());
+        Assert.Equal("a=shop&note=\"hi\"\n", doc.RootElement.GetProperty("raw").GetString());
+    }
+
+    private JsonDocument WriteEvent(BeaconEvent evt, double sampleRate) =>
+        JsonDocument.Parse(_writer.WriteEvent(evt, _table.Resolve(evt.Route, evt.EventType), sampleRate).ToArray());
+
+    private JsonDocument WriteRejected(TestBeacon beacon, BeaconEvent evt) =>
+        JsonDocument.Parse(_writer.WriteRejected(beacon.Raw, evt).ToArray());
+
+    [GeneratedRegex("^[0-9a-f]{32}$")]
+    private static partial Regex LowercaseHex32();
+}

@@ -1,0 +1,127 @@
+using System.Text;
+using Beacon.Router.Segments;
+using Beacon.Router.Sinks;
+using static Beacon.Router.Tests.Segments.SegmentFiles;
+
+namespace Beacon.Router.Tests.Sinks;
+
+public sealed class SegmentFileSinkTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+    private readonly ManualTimeProvider _time = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    private string Data => _temp.Combine("data");
+
+    [Fact]
+    public void Records_for_two_topics_land_in_their_own_directories()
+    {
+        using (var sink = new SegmentFileSink(Data, new SegmentLogOptions(), _time))
+        {
+            sink.Append(new SinkRecord("beacon.p0", "v1"u8, "order-1"u8, 10));
+            sink.Append(new SinkRecord("beacon.p1", "v2"u8, "view-1"u8, 20));
+            sink.Append(new SinkRecord("beacon.p0", "v1"u8, "order-2"u8, 30));
+            sink.Flush(durable: false);
+
+            var p0 = Read(SegmentFileSink.TopicDirectory(Data, "beacon.p0"));
+            var p1 = Read(SegmentFileSink.TopicDirectory(Data, "beacon.p1"));
+
+            Assert.Equal(new[] { ("v1", "order-1", 10L), ("v1", "order-2", 30L) }, p0);
+            Assert.Equal(new[] { ("v2", "view-1", 20L) }, p1);
+        }
+
+        Assert.Equal(
+            new[] { "beacon.p0", "beacon.p1" },
+            Directory.GetDirectories(Data).Select(static d => Path.GetFileName(d)).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void The_topic_directory_is_the_topic_name_under_the_data_directory() =>
+        Assert.Equal(Path.Combine(Data, "beacon.dlq"), SegmentFileSink.TopicDirectory(Data, "beacon.dlq"));
+
+    [Fact]
+    public void The_data_directory_is_created_and_made_absolute()
+    {
+        using var sink = new SegmentFileSink(Data, new SegmentLogOptions(), _time);
+
+        Assert.True(Directory.Exists(Data));
+        Assert.True(Path.IsPathFullyQualified(sink.DataDirectory));
+        Assert.Equal(Path.GetFullPath(Data), sink.DataDirectory);
+    }
+
+    [Theory]
+    [InlineData("../x")]
+    [InlineData("..")]
+    [InlineData("a/b")]
+    [InlineData("")]
+    public void An_invalid_topic_name_is_refused(string topic) =>
+        Assert.Throws<ArgumentException>(() => SegmentFileSink.TopicDirectory(Data, topic));
+
+    [Fact]
+    public void Appending_to_an_invalid_topic_is_refused_and_writes_nothing_outside_the_data_directory()
+    {
+        using var sink = new SegmentFileSink(Data, new SegmentLogOptions(), _time);
+
+        Assert.Throws<ArgumentException>(() => sink.Append(new SinkRecord("../x", "k"u8, "v"u8, 1)));
+        Assert.False(Directory.Exists(_temp.Combine("x")));
+        Assert.Empty(Directory.GetFileSystemEntries(Data));
+    }
+
+    [Fact]
+    public void Dispose_flushes_every_topic()
+    {
+        using (var sink = new SegmentFileSink(Data, new SegmentLogOptions(), _time))
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                sink.Append(new SinkRecord("beacon.p2", Encoding.UTF8.GetBytes($"k{i}"), Encoding.UTF8.GetBytes($"v{i}"), i));
+                sink.Append(new SinkRecord("beacon.p3", Encoding.UTF8.GetBytes($"k{i}"), Encoding.UTF8.GetBytes($"w{i}"), i));
+            }
+        }
+
+        Assert.Equal(Enumerable.Range(0, 10).Select(static i => $"v{i}"), Read(SegmentFileSink.TopicDirectory(Data, "beacon.p2")).Select(static r => r.Value));
+        Assert.Equal(Enumerable.Range(0, 10).Select(static i => $"w{i}"), Read(SegmentFileSink.TopicDirectory(Data, "beacon.p3")).Select(static r => r.Value));
+    }
+
+    [Fact]
+    public void A_reopened_sink_appends_after_the_records_already_there()
+    {
+        using (var sink = new SegmentFileSink(Data, new SegmentLogOptions(), _time))
+        {
+            sink.Append(new SinkRecord("beacon.p1", "k"u8, "first"u8, 1));
+        }
+
+        using (var sink = new SegmentFileSink(Data, new SegmentLogOptions(), _time))
+        {
+            sink.Append(new SinkRecord("beacon.p1", "k"u8, "second"u8, 2));
+        }
+
+        var records = ReadAll(SegmentFileSink.TopicDirectory(Data, "beacon.p1"));
+        Assert.Equal(new[] { 0L, 1L }, records.Select(static r => r.Number));
+        Assert.Equal(new[] { "first", "second" }, records.Select(static r => Encoding.UTF8.GetString(r.Value.Span)));
+    }
+
+    [Fact]
+    public void Flushing_the_sink_maintains_its_logs_so_segments_roll_by_age()
+    {
+        var options = new SegmentLogOptions { SegmentMaxAge = TimeSpan.FromMinutes(1) };
+        using var sink = new SegmentFileSink(Data, options, _time);
+        var topic = SegmentFileSink.TopicDirectory(Data, "beacon.p1");
+
+        sink.Append(new SinkRecord("beacon.p1", "k"u8, "a"u8, 1));
+        sink.Flush(durable: false);
+        Assert.Single(SegmentFormat.ListSegments(topic));
+
+        _time.Advance(TimeSpan.FromMinutes(2));
+        sink.Flush(durable: false);
+
+        Assert.Equal(NamesOf(0, 1), SegmentNames(topic));
+        sink.Append(new SinkRecord("beacon.p1", "k"u8, "b"u8, 2));
+        sink.Flush(durable: false);
+        Assert.Equal(new[] { "a", "b" }, Read(topic).Select(static r => r.Value));
+    }
+
+    private static List<(string Key, string Value, long TimestampMs)> Read(string topicDirectory) =>
+        [.. ReadAll(topicDirectory).Select(static r => (Encoding.UTF8.GetString(r.Key.Span), Encoding.UTF8.GetString(r.Value.Span), r.TimestampMs))];
+}
