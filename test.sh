@@ -6,6 +6,10 @@ cd "$(dirname "$0")"
 # Debian packages the tests use. Installed only when missing (CI starts from a bare machine).
 packages=()
 command -v curl >/dev/null || packages+=(curl)
+# The Kafka sink's native client; -dev provides the unversioned librdkafka.so Confluent.Kafka loads.
+for pkg in librdkafka1 librdkafka-dev; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || packages+=("$pkg")
+done
 if ((${#packages[@]})); then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}"

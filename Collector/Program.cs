@@ -11,6 +11,11 @@ if (args is ["tail", .. var tailArgs])
     return TailCommand.Run(tailArgs, configuration);
 }
 
+if (args is ["mock-kafka", .. var mockArgs])
+{
+    return MockKafkaCommand.Run(mockArgs);
+}
+
 var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Services.AddBeaconCollector(builder.Configuration);
 var app = builder.Build();

@@ -1,5 +1,6 @@
 using Beacon.Collector.Diagnostics;
 using Beacon.Collector.Edge;
+using Beacon.Router.Sinks;
 
 namespace Beacon.Collector.Hosting;
 
@@ -17,8 +18,11 @@ public static class BeaconEndpointRouteBuilderExtensions
         endpoints.MapMethods("/b/{route}.gif", PixelMethods, pixel.HandlePixelAsync);
         endpoints.MapPost("/b", (RequestDelegate)pixel.HandleBeaconPostAsync);
         endpoints.MapPost("/b/{route}", (RequestDelegate)pixel.HandleBeaconPostAsync);
+        var sink = services.GetRequiredService<IRecordSink>();
         endpoints.MapGet("/healthz", static () => "ok");
-        endpoints.MapGet("/readyz", static () => "ok");
+        endpoints.MapGet("/readyz", () => sink.IsReady
+            ? Results.Text("ready\n")
+            : Results.Text("not ready: the sink is down and its spool is full\n", statusCode: StatusCodes.Status503ServiceUnavailable));
 
         // Instruments are observable: creating them once is all it takes to publish.
         services.GetRequiredService<BeaconMetrics>();

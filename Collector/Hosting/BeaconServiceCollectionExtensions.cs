@@ -7,6 +7,8 @@ using Beacon.Parser.Decoding;
 using Beacon.Router.Routing;
 using Beacon.Router.Segments;
 using Beacon.Router.Sinks;
+using Beacon.Router.Sinks.Kafka;
+using Beacon.Router.Spooling;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -27,6 +29,8 @@ public static class BeaconServiceCollectionExtensions
         services.AddOptions<ParserOptions>().Bind(beacon.GetSection("Parser"));
         services.AddOptions<RouteTableOptions>().Bind(beacon.GetSection("Routing"));
         services.AddOptions<SegmentLogOptions>().Bind(beacon.GetSection("Segments"));
+        services.AddOptions<KafkaSinkOptions>().Bind(beacon.GetSection(KafkaSinkOptions.Section));
+        services.AddOptions<SpoolOptions>().Bind(beacon.GetSection("Spool"));
 
         // Every pixel answer is tiny; don't spend bytes advertising the server.
         services.Configure<KestrelServerOptions>(static kestrel => kestrel.AddServerHeader = false);
@@ -35,8 +39,9 @@ public static class BeaconServiceCollectionExtensions
         services.AddSingleton(static sp => new BeaconRing(Value<RingOptions>(sp)));
         services.AddSingleton(static sp => new VisitorCookie(Value<VisitorCookieOptions>(sp)));
         services.AddSingleton(static sp => new BeaconDecoder(Value<ParserOptions>(sp)));
-        services.AddSingleton<IRecordSink>(static sp =>
-            new SegmentFileSink(Value<BeaconOptions>(sp).DataDirectory, Value<SegmentLogOptions>(sp), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IRecordSink>(CreateSink);
+        services.AddSingleton<KafkaSinkCounters>();
+        services.AddSingleton<SpoolCounters>();
         services.AddSingleton<EdgeCounters>();
         services.AddSingleton<RouterCounters>();
         services.AddSingleton<PipelineCounters>();
@@ -45,6 +50,24 @@ public static class BeaconServiceCollectionExtensions
         services.AddSingleton<BeaconMetrics>();
         services.AddHostedService<PipelineWorker>();
         return services;
+    }
+
+    /// <summary>Kafka when bootstrap servers are configured, with a spool under the data directory; else the embedded sink.</summary>
+    private static IRecordSink CreateSink(IServiceProvider services)
+    {
+        var dataDirectory = Value<BeaconOptions>(services).DataDirectory;
+        var time = services.GetRequiredService<TimeProvider>();
+        var kafka = Value<KafkaSinkOptions>(services);
+        if (string.IsNullOrWhiteSpace(kafka.BootstrapServers))
+        {
+            return new SegmentFileSink(dataDirectory, Value<SegmentLogOptions>(services), time);
+        }
+
+        var spoolOptions = Value<SpoolOptions>(services);
+        var spool = new Spool(spoolOptions.Directory ?? Path.Combine(dataDirectory, "spool"), spoolOptions,
+            services.GetRequiredService<SpoolCounters>(), time);
+        return new KafkaSink(kafka, spool, spoolOptions, services.GetRequiredService<KafkaSinkCounters>(),
+            services.GetRequiredService<ILogger<KafkaSink>>(), time);
     }
 
     private static T Value<T>(IServiceProvider services) where T : class =>

@@ -12,6 +12,8 @@ namespace Beacon.Router.Routing;
 /// </summary>
 public sealed class EventRouter(RouteTable table, IRecordSink sink, RouterCounters counters) : IDisposable
 {
+    /// <summary>Every record is kept until sampling rules exist.</summary>
+    private const double SampleRate = 1.0;
     private readonly RecordWriter _writer = new();
     private readonly byte[] _key = new byte[32];
 
@@ -22,13 +24,15 @@ public sealed class EventRouter(RouteTable table, IRecordSink sink, RouterCounte
         evt.VisitorId.TryFormat(_key, out _, "N");
         if (evt.RejectReason != RejectReason.None)
         {
-            sink.Append(new SinkRecord(table.DeadLetterTopic, _key, _writer.WriteRejected(raw, evt), raw.ReceivedAtMs));
+            sink.Append(new SinkRecord(table.DeadLetterTopic, _key, _writer.WriteRejected(raw, evt), raw.ReceivedAtMs,
+                RouteTable.DeadLetterPriority, RouteTable.DeadLetterRoute, SampleRate));
             counters.CountRejected(evt.RejectReason);
             return;
         }
 
         var route = table.Resolve(evt.Route, evt.EventType);
-        sink.Append(new SinkRecord(route.Topic, _key, _writer.WriteEvent(evt, route, sampleRate: 1.0), evt.ReceivedAtMs));
+        sink.Append(new SinkRecord(route.Topic, _key, _writer.WriteEvent(evt, route, SampleRate), evt.ReceivedAtMs,
+            route.Priority, route.Name, SampleRate));
         counters.CountRouted(route.Priority);
     }
 

@@ -49,6 +49,12 @@ public sealed class RouteTable
         _byEvent = byEvent.ToFrozenDictionary(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
+    /// <summary>Dead letters are kept, but a full spool sheds them before page views.</summary>
+    public const Priority DeadLetterPriority = Priority.P2;
+
+    /// <summary>The route name dead-letter records carry in sink headers.</summary>
+    public const string DeadLetterRoute = "dead_letter";
+
     /// <summary>Where rejected records go, with their reason and raw input.</summary>
     public string DeadLetterTopic { get; }
 

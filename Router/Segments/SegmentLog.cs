@@ -10,13 +10,14 @@ public sealed class SegmentLog : IDisposable
     private readonly string _directory;
     private readonly SegmentLogOptions _options;
     private readonly TimeProvider _time;
-    private readonly Queue<ClosedSegment> _closed = new();
+    private readonly List<ClosedSegment> _closed = [];
     private readonly byte[] _frameStart = new byte[SegmentFormat.FrameHeaderLength + SegmentFormat.BodyPrefixLength];
     private FileStream _current;
     private long _currentFirstRecord;
     private long _currentBytes;
     private DateTimeOffset _currentOpenedAt;
     private bool _disposed;
+    private long _closedBytes;
 
     public SegmentLog(string directory, SegmentLogOptions options, TimeProvider? time = null)
     {
@@ -26,10 +27,13 @@ public sealed class SegmentLog : IDisposable
         _time = time ?? TimeProvider.System;
         Directory.CreateDirectory(directory);
         var segments = SegmentFormat.ListSegments(directory);
-        foreach (var path in segments.Take(segments.Count - 1))
+        for (var i = 0; i < segments.Count - 1; i++)
         {
-            var file = new FileInfo(path);
-            _closed.Enqueue(new ClosedSegment(path, file.Length, file.LastWriteTimeUtc));
+            // Segments are numbered consecutively, so the next one's name says where this one ends.
+            var file = new FileInfo(segments[i]);
+            var records = SegmentFormat.FirstRecordOf(segments[i + 1]) - SegmentFormat.FirstRecordOf(segments[i]);
+            _closed.Add(new ClosedSegment(segments[i], file.Length, file.LastWriteTimeUtc, records));
+            _closedBytes += file.Length;
         }
 
         if (segments.Count == 0)
@@ -49,9 +53,18 @@ public sealed class SegmentLog : IDisposable
     public long RecoveredTornBytes { get; private set; }
 
     /// <summary>Bytes on disk across all segments, the open one included.</summary>
-    public long TotalBytes => _closed.Sum(static s => s.Bytes) + _currentBytes;
+    public long TotalBytes => _closedBytes + _currentBytes;
 
     public int SegmentCount => _closed.Count + 1;
+
+    /// <summary>Records on disk: appended and not yet deleted with their segment.</summary>
+    public long RecordCount => _closed.Sum(static s => s.Records) + (NextRecord - _currentFirstRecord);
+
+    /// <summary>Segments no longer written to, oldest first: safe to read whole, replay and delete.</summary>
+    public IReadOnlyList<string> ClosedSegments => [.. _closed.Select(static s => s.Path)];
+
+    /// <summary>The oldest closed segment, or null when there is none.</summary>
+    public string? OldestClosedSegment => _closed.Count > 0 ? _closed[0].Path : null;
 
     public string DirectoryPath => _directory;
 
@@ -83,13 +96,40 @@ public sealed class SegmentLog : IDisposable
         }
 
         var total = TotalBytes;
-        while (_closed.TryPeek(out var oldest)
-            && (total > _options.RetentionMaxBytes || now - oldest.LastWrite > _options.RetentionMaxAge))
+        while (_closed.Count > 0
+            && (total > _options.RetentionMaxBytes || now - _closed[0].LastWrite > _options.RetentionMaxAge))
         {
-            _closed.Dequeue();
-            File.Delete(oldest.Path);
-            total -= oldest.Bytes;
+            total -= _closed[0].Bytes;
+            Delete(_closed[0].Path);
         }
+    }
+
+    /// <summary>Closes the open segment (when it holds records) so that all of it can be replayed and deleted.</summary>
+    public bool Seal()
+    {
+        if (NextRecord == _currentFirstRecord)
+        {
+            return false;
+        }
+
+        Roll();
+        return true;
+    }
+
+    /// <summary>Deletes a closed segment; returns how many records it held.</summary>
+    public long Delete(string closedSegment)
+    {
+        var index = _closed.FindIndex(s => s.Path == closedSegment);
+        if (index < 0)
+        {
+            throw new ArgumentException($"'{closedSegment}' is not a closed segment of this log.", nameof(closedSegment));
+        }
+
+        var records = _closed[index].Records;
+        _closedBytes -= _closed[index].Bytes;
+        _closed.RemoveAt(index);
+        File.Delete(closedSegment);
+        return records;
     }
 
     public void Dispose()
@@ -112,7 +152,8 @@ public sealed class SegmentLog : IDisposable
         }
 
         _current.Flush(flushToDisk: true);
-        _closed.Enqueue(new ClosedSegment(_current.Name, _currentBytes, _time.GetUtcNow()));
+        _closed.Add(new ClosedSegment(_current.Name, _currentBytes, _time.GetUtcNow(), NextRecord - _currentFirstRecord));
+        _closedBytes += _currentBytes;
         _current.Dispose();
         _current = Create(NextRecord);
         Maintain();
@@ -169,5 +210,5 @@ public sealed class SegmentLog : IDisposable
         return stream;
     }
 
-    private readonly record struct ClosedSegment(string Path, long Bytes, DateTimeOffset LastWrite);
+    private readonly record struct ClosedSegment(string Path, long Bytes, DateTimeOffset LastWrite, long Records);
 }

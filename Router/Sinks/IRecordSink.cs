@@ -3,6 +3,9 @@ namespace Beacon.Router.Sinks;
 /// <summary>Where routed records leave Beacon: local segment files (the embedded default) or Kafka.</summary>
 public interface IRecordSink : IDisposable
 {
+    /// <summary>Whether the sink can take records now; a Kafka sink that is down but has spool room still can.</summary>
+    bool IsReady => true;
+
     /// <summary>Takes a record; it may stay buffered until <see cref="Flush"/>. Called from one thread.</summary>
     void Append(in SinkRecord record);
 

@@ -1,7 +1,16 @@
+using Beacon.Router.Routing;
+
 namespace Beacon.Router.Sinks;
 
 /// <summary>One serialised record on its way to a topic. Spans are only valid during the <see cref="IRecordSink.Append"/> call.</summary>
-public readonly ref struct SinkRecord(string topic, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long timestampMs)
+public readonly ref struct SinkRecord(
+    string topic,
+    ReadOnlySpan<byte> key,
+    ReadOnlySpan<byte> value,
+    long timestampMs,
+    Priority priority,
+    string route,
+    double sampleRate)
 {
     public string Topic { get; } = topic;
 
@@ -13,4 +22,13 @@ public readonly ref struct SinkRecord(string topic, ReadOnlySpan<byte> key, Read
 
     /// <summary>Server receive time, Unix milliseconds.</summary>
     public long TimestampMs { get; } = timestampMs;
+
+    /// <summary>Decides what is shed first when a sink's spool is full.</summary>
+    public Priority Priority { get; } = priority;
+
+    /// <summary>The business route, for the Kafka header (the JSON carries it too).</summary>
+    public string Route { get; } = route;
+
+    /// <summary>The fraction of matching events kept by sampling, so downstream can re-weight counts.</summary>
+    public double SampleRate { get; } = sampleRate;
 }

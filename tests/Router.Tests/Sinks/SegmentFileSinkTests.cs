@@ -1,4 +1,5 @@
 using System.Text;
+using Beacon.Router.Routing;
 using Beacon.Router.Segments;
 using Beacon.Router.Sinks;
 using static Beacon.Router.Tests.Segments.SegmentFiles;
@@ -19,9 +20,9 @@ public sealed class SegmentFileSinkTests : IDisposable
     {
         using (var sink = new SegmentFileSink(Data, new SegmentLogOptions(), _time))
         {
-            sink.Append(new SinkRecord("beacon.p0", "v1"u8, "order-1"u8, 10));
-            sink.Append(new SinkRecord("beacon.p1", "v2"u8, "view-1"u8, 20));
-            sink.Append(new SinkRecord("beacon.p0", "v1"u8, "order-2"u8, 30));
+            sink.Append(new SinkRecord("beacon.p0", "v1"u8, "order-1"u8, 10, Priority.P1, "test", 1.0));
+            sink.Append(new SinkRecord("beacon.p1", "v2"u8, "view-1"u8, 20, Priority.P1, "test", 1.0));
+            sink.Append(new SinkRecord("beacon.p0", "v1"u8, "order-2"u8, 30, Priority.P1, "test", 1.0));
             sink.Flush(durable: false);
 
             var p0 = Read(SegmentFileSink.TopicDirectory(Data, "beacon.p0"));
@@ -63,7 +64,7 @@ public sealed class SegmentFileSinkTests : IDisposable
     {
         using var sink = new SegmentFileSink(Data, new SegmentLogOptions(), _time);
 
-        Assert.Throws<ArgumentException>(() => sink.Append(new SinkRecord("../x", "k"u8, "v"u8, 1)));
+        Assert.Throws<ArgumentException>(() => sink.Append(new SinkRecord("../x", "k"u8, "v"u8, 1, Priority.P1, "test", 1.0)));
         Assert.False(Directory.Exists(_temp.Combine("x")));
         Assert.Empty(Directory.GetFileSystemEntries(Data));
     }
@@ -75,8 +76,8 @@ public sealed class SegmentFileSinkTests : IDisposable
         {
             for (var i = 0; i < 10; i++)
             {
-                sink.Append(new SinkRecord("beacon.p2", Encoding.UTF8.GetBytes($"k{i}"), Encoding.UTF8.GetBytes($"v{i}"), i));
-                sink.Append(new SinkRecord("beacon.p3", Encoding.UTF8.GetBytes($"k{i}"), Encoding.UTF8.GetBytes($"w{i}"), i));
+                sink.Append(new SinkRecord("beacon.p2", Encoding.UTF8.GetBytes($"k{i}"), Encoding.UTF8.GetBytes($"v{i}"), i, Priority.P1, "test", 1.0));
+                sink.Append(new SinkRecord("beacon.p3", Encoding.UTF8.GetBytes($"k{i}"), Encoding.UTF8.GetBytes($"w{i}"), i, Priority.P1, "test", 1.0));
             }
         }
 
@@ -89,12 +90,12 @@ public sealed class SegmentFileSinkTests : IDisposable
     {
         using (var sink = new SegmentFileSink(Data, new SegmentLogOptions(), _time))
         {
-            sink.Append(new SinkRecord("beacon.p1", "k"u8, "first"u8, 1));
+            sink.Append(new SinkRecord("beacon.p1", "k"u8, "first"u8, 1, Priority.P1, "test", 1.0));
         }
 
         using (var sink = new SegmentFileSink(Data, new SegmentLogOptions(), _time))
         {
-            sink.Append(new SinkRecord("beacon.p1", "k"u8, "second"u8, 2));
+            sink.Append(new SinkRecord("beacon.p1", "k"u8, "second"u8, 2, Priority.P1, "test", 1.0));
         }
 
         var records = ReadAll(SegmentFileSink.TopicDirectory(Data, "beacon.p1"));
@@ -109,7 +110,7 @@ public sealed class SegmentFileSinkTests : IDisposable
         using var sink = new SegmentFileSink(Data, options, _time);
         var topic = SegmentFileSink.TopicDirectory(Data, "beacon.p1");
 
-        sink.Append(new SinkRecord("beacon.p1", "k"u8, "a"u8, 1));
+        sink.Append(new SinkRecord("beacon.p1", "k"u8, "a"u8, 1, Priority.P1, "test", 1.0));
         sink.Flush(durable: false);
         Assert.Single(SegmentFormat.ListSegments(topic));
 
@@ -117,7 +118,7 @@ public sealed class SegmentFileSinkTests : IDisposable
         sink.Flush(durable: false);
 
         Assert.Equal(NamesOf(0, 1), SegmentNames(topic));
-        sink.Append(new SinkRecord("beacon.p1", "k"u8, "b"u8, 2));
+        sink.Append(new SinkRecord("beacon.p1", "k"u8, "b"u8, 2, Priority.P1, "test", 1.0));
         sink.Flush(durable: false);
         Assert.Equal(new[] { "a", "b" }, Read(topic).Select(static r => r.Value));
     }

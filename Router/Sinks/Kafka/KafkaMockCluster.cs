@@ -1,0 +1,96 @@
+using System.Runtime.InteropServices;
+
+namespace Beacon.Router.Sinks.Kafka;
+
+/// <summary>
+/// librdkafka's built-in mock cluster: brokers that speak the real Kafka protocol on loopback TCP,
+/// for tests and for trying the Kafka path with no Kafka installed. Any client in any process can
+/// use <see cref="BootstrapServers"/>. No Admin API: create topics with <see cref="CreateTopic"/>.
+/// </summary>
+public sealed partial class KafkaMockCluster : IDisposable
+{
+    private const string Library = "librdkafka.so.1";
+    private const int ProducerType = 0;
+    private const int AllBrokers = -1;
+    private readonly IntPtr _handle;
+    private readonly IntPtr _cluster;
+    private bool _disposed;
+
+    public KafkaMockCluster(int brokers = 3)
+    {
+        var errors = new byte[512];
+        _handle = NativeNew(ProducerType, NativeConfNew(), errors, (nuint)errors.Length);
+        if (_handle == IntPtr.Zero)
+        {
+            throw new InvalidOperationException("rd_kafka_new failed: " + System.Text.Encoding.UTF8.GetString(errors).TrimEnd('\0'));
+        }
+
+        _cluster = NativeMockClusterNew(_handle, brokers);
+        if (_cluster == IntPtr.Zero)
+        {
+            NativeDestroy(_handle);
+            throw new InvalidOperationException("rd_kafka_mock_cluster_new failed");
+        }
+
+        BootstrapServers = Marshal.PtrToStringUTF8(NativeMockClusterBootstraps(_cluster))
+            ?? throw new InvalidOperationException("the mock cluster has no bootstrap servers");
+    }
+
+    /// <summary>E.g. <c>127.0.0.1:40909,127.0.0.1:37531,127.0.0.1:34255</c>.</summary>
+    public string BootstrapServers { get; }
+
+    public void CreateTopic(string topic, int partitions, int replicationFactor = 1) =>
+        Check(NativeMockTopicCreate(_cluster, topic, partitions, replicationFactor), "create topic " + topic);
+
+    /// <summary>Takes every broker down: connections drop and are refused until <see cref="BringBrokersUp"/>.</summary>
+    public void TakeBrokersDown() => Check(NativeMockBrokerSetDown(_cluster, AllBrokers), "take brokers down");
+
+    public void BringBrokersUp() => Check(NativeMockBrokerSetUp(_cluster, AllBrokers), "bring brokers up");
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        NativeMockClusterDestroy(_cluster);
+        NativeDestroy(_handle);
+    }
+
+    private static void Check(int error, string what)
+    {
+        if (error != 0)
+        {
+            throw new InvalidOperationException($"mock cluster: {what} failed with librdkafka error {error}");
+        }
+    }
+
+    [LibraryImport(Library, EntryPoint = "rd_kafka_conf_new")]
+    private static partial IntPtr NativeConfNew();
+
+    [LibraryImport(Library, EntryPoint = "rd_kafka_new")]
+    private static partial IntPtr NativeNew(int type, IntPtr conf, [Out] byte[] errstr, nuint errstrSize);
+
+    [LibraryImport(Library, EntryPoint = "rd_kafka_destroy")]
+    private static partial void NativeDestroy(IntPtr handle);
+
+    [LibraryImport(Library, EntryPoint = "rd_kafka_mock_cluster_new")]
+    private static partial IntPtr NativeMockClusterNew(IntPtr handle, int brokers);
+
+    [LibraryImport(Library, EntryPoint = "rd_kafka_mock_cluster_destroy")]
+    private static partial void NativeMockClusterDestroy(IntPtr cluster);
+
+    [LibraryImport(Library, EntryPoint = "rd_kafka_mock_cluster_bootstraps")]
+    private static partial IntPtr NativeMockClusterBootstraps(IntPtr cluster);
+
+    [LibraryImport(Library, EntryPoint = "rd_kafka_mock_topic_create", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int NativeMockTopicCreate(IntPtr cluster, string topic, int partitions, int replicationFactor);
+
+    [LibraryImport(Library, EntryPoint = "rd_kafka_mock_broker_set_down")]
+    private static partial int NativeMockBrokerSetDown(IntPtr cluster, int brokerId);
+
+    [LibraryImport(Library, EntryPoint = "rd_kafka_mock_broker_set_up")]
+    private static partial int NativeMockBrokerSetUp(IntPtr cluster, int brokerId);
+}

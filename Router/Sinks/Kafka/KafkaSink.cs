@@ -1,0 +1,200 @@
+using System.Collections.Concurrent;
+using Beacon.Router.Spooling;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+
+namespace Beacon.Router.Sinks.Kafka;
+
+/// <summary>
+/// The production sink: one long-lived idempotent producer writing each record to its priority's
+/// topic, keyed by visitor id, with Beacon's headers. Whatever Kafka can't take — a full producer
+/// queue, a failed delivery, brokers down — goes to the <see cref="Spool"/> instead, and a replayer
+/// sends it back when Kafka is healthy. Appends never block the pipeline thread.
+/// </summary>
+public sealed partial class KafkaSink : IRecordSink
+{
+    private readonly IProducer<byte[], byte[]> _producer;
+    private readonly Spool _spool;
+    private readonly SpoolReplayer _replayer;
+    private readonly KafkaHealth _health = new();
+    private readonly ConcurrentQueue<DeliveryResult<byte[], byte[]>> _failed = new();
+    private readonly Action<DeliveryReport<byte[], byte[]>> _onDelivery;
+    private readonly KafkaSinkOptions _options;
+    private readonly KafkaSinkCounters _counters;
+    private readonly ILogger _logger;
+    private bool _disposed;
+
+    public KafkaSink(
+        KafkaSinkOptions options,
+        Spool spool,
+        SpoolOptions spoolOptions,
+        KafkaSinkCounters counters,
+        ILogger<KafkaSink> logger,
+        TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        _spool = spool;
+        _counters = counters;
+        _logger = logger;
+        var config = ProducerConfigFor(options);
+        if (options.ShutdownFlushTimeout.TotalMilliseconds <= config.MessageTimeoutMs)
+        {
+            throw new ArgumentException(
+                $"Beacon:Kafka:ShutdownFlushTimeout must exceed message.timeout.ms ({config.MessageTimeoutMs} ms), so every in-flight record is settled before shutdown.",
+                nameof(options));
+        }
+
+        _producer = new ProducerBuilder<byte[], byte[]>(config)
+            .SetErrorHandler(OnError)
+            .SetLogHandler(OnLog)
+            .Build();
+        _onDelivery = OnDelivery;
+        _replayer = new SpoolReplayer(_producer, spool, spoolOptions, _health, counters, time ?? TimeProvider.System);
+    }
+
+    /// <summary>Whether Kafka took the last record we sent it.</summary>
+    public bool IsHealthy => _health.IsHealthy;
+
+    /// <summary>Ready while Kafka is healthy, or while the spool still has room.</summary>
+    public bool IsReady => _health.IsHealthy || _spool.Bytes < _spool.MaxBytes;
+
+    public Spool Spool => _spool;
+
+    /// <summary>Beacon's producer defaults, then every <see cref="KafkaSinkOptions.Properties"/> entry over them.</summary>
+    public static ProducerConfig ProducerConfigFor(KafkaSinkOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var config = new ProducerConfig
+        {
+            BootstrapServers = options.BootstrapServers,
+            ClientId = "beacon-" + Environment.MachineName,
+            Acks = Acks.All,
+            EnableIdempotence = true,
+            CompressionType = CompressionType.Zstd,
+            LingerMs = 5,
+            QueueBufferingMaxMessages = 200_000,
+            QueueBufferingMaxKbytes = 256 * 1024,
+            MessageTimeoutMs = 10_000,
+            ReconnectBackoffMaxMs = 2_000,
+        };
+        foreach (var (key, value) in options.Properties)
+        {
+            config.Set(key, value);
+        }
+
+        return config;
+    }
+
+    public void Append(in SinkRecord record)
+    {
+        _counters.CountAppended();
+        if (_health.IsHealthy)
+        {
+            var message = new Message<byte[], byte[]>
+            {
+                Key = record.Key.ToArray(),
+                Value = record.Value.ToArray(),
+                Timestamp = new Timestamp(record.TimestampMs, TimestampType.CreateTime),
+                Headers = KafkaHeaders.Create(record.Priority, record.Route, record.SampleRate),
+            };
+            try
+            {
+                _producer.Produce(record.Topic, message, _onDelivery);
+                _counters.CountProduced();
+                return;
+            }
+            catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+            {
+                // The producer is as far behind as we let it get: spool rather than wait.
+            }
+        }
+
+        _spool.TryAppend(record);
+    }
+
+    public void Flush(bool durable)
+    {
+        SpoolFailedDeliveries();
+        _replayer.Step();
+        _spool.Flush(durable);
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+
+        // message.timeout.ms < ShutdownFlushTimeout: every record still in flight is now delivered or failed.
+        var left = _producer.Flush(_options.ShutdownFlushTimeout);
+        if (left > 0)
+        {
+            LogUnsettledAtShutdown(_logger, left);
+        }
+
+        SpoolFailedDeliveries();
+        _replayer.Step();
+        _replayer.Dispose();
+        _producer.Dispose();
+        SpoolFailedDeliveries();
+        _spool.Flush(durable: true);
+        _spool.Dispose();
+    }
+
+    private void OnDelivery(DeliveryReport<byte[], byte[]> report)
+    {
+        if (report.Status == PersistenceStatus.Persisted)
+        {
+            _counters.CountDelivered();
+            _health.Succeeded();
+            return;
+        }
+
+        // Not persisted, or possibly persisted after a timeout: spool it. A possible duplicate keeps its event id.
+        _health.Failed();
+        _failed.Enqueue(report);
+        _counters.CountFailed();
+    }
+
+    /// <summary>Moves failed deliveries into the spool on the pipeline thread, the spool's only writer.</summary>
+    private void SpoolFailedDeliveries()
+    {
+        while (_failed.TryDequeue(out var failed))
+        {
+            var (priority, route, sampleRate) = KafkaHeaders.Read(failed.Message.Headers);
+            _spool.TryAppend(new SinkRecord(failed.Topic, failed.Message.Key, failed.Message.Value,
+                failed.Message.Timestamp.UnixTimestampMs, priority, route, sampleRate));
+        }
+    }
+
+    private void OnError(IProducer<byte[], byte[]> producer, Error error)
+    {
+        if (error.Code == ErrorCode.Local_AllBrokersDown)
+        {
+            _health.Failed();
+        }
+
+        LogKafkaError(_logger, error.Code, error.Reason, error.IsFatal);
+    }
+
+    private void OnLog(IProducer<byte[], byte[]> producer, LogMessage message)
+    {
+        if (message.Level <= SyslogLevel.Warning)
+        {
+            LogLibrdkafka(_logger, message.Facility, message.Message);
+        }
+    }
+
+    [LoggerMessage(EventId = 200, Level = LogLevel.Warning, Message = "Kafka error {Code}: {Reason} (fatal: {IsFatal}); failed records go to the spool.")]
+    private static partial void LogKafkaError(ILogger logger, ErrorCode code, string reason, bool isFatal);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "librdkafka {Facility}: {Message}")]
+    private static partial void LogLibrdkafka(ILogger logger, string facility, string message);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Error, Message = "{Count} records were still unsettled when the producer closed.")]
+    private static partial void LogUnsettledAtShutdown(ILogger logger, int count);
+}

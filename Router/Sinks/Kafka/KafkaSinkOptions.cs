@@ -1,0 +1,20 @@
+namespace Beacon.Router.Sinks.Kafka;
+
+/// <summary>The Kafka sink. Bound from <c>Beacon:Kafka</c>; with no bootstrap servers Beacon uses the embedded sink.</summary>
+public sealed class KafkaSinkOptions
+{
+    public const string Section = "Kafka";
+
+    /// <summary>Kafka's bootstrap servers, e.g. "kafka-0:9092,kafka-1:9092". Default none: the embedded segment-file sink.</summary>
+    public string? BootstrapServers { get; set; }
+
+    /// <summary>
+    /// Any librdkafka producer property (e.g. "security.protocol", "sasl.mechanism", "linger.ms"),
+    /// applied over Beacon's defaults: acks=all, idempotence, zstd, linger.ms=5, a bounded queue and
+    /// message.timeout.ms=10000 (a failed record reaches the spool within seconds).
+    /// </summary>
+    public IDictionary<string, string> Properties { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>How long shutdown waits for in-flight records before the rest are spooled. Default 15 s.</summary>
+    public TimeSpan ShutdownFlushTimeout { get; set; } = TimeSpan.FromSeconds(15);
+}

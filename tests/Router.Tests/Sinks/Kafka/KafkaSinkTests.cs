@@ -1,0 +1,207 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Beacon.Router.Routing;
+using Beacon.Router.Sinks;
+using Beacon.Router.Sinks.Kafka;
+using Beacon.Router.Spooling;
+using Beacon.Tests.Kafka;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Beacon.Router.Tests.Sinks.Kafka;
+
+/// <summary>The Kafka sink against librdkafka's mock cluster: the real protocol over loopback TCP.</summary>
+public sealed class KafkaSinkTests : IDisposable
+{
+    private static readonly string[] Topics = ["beacon.p0", "beacon.p1", "beacon.p2", "beacon.p3", "beacon.dlq"];
+    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
+    private readonly KafkaMockCluster _cluster = new();
+    private readonly TempDirectory _temp = new();
+    private readonly KafkaSinkCounters _counters = new();
+    private readonly SpoolCounters _spoolCounters = new();
+    private readonly SpoolOptions _spoolOptions = new()
+    {
+        SegmentBytes = 64 * 1024,
+        ProbeInterval = TimeSpan.FromMilliseconds(300),
+        ReplayRecordsPerSecond = 200_000,
+    };
+
+    public KafkaSinkTests()
+    {
+        foreach (var topic in Topics)
+        {
+            _cluster.CreateTopic(topic, partitions: 4);
+        }
+    }
+
+    public void Dispose()
+    {
+        _cluster.Dispose();
+        _temp.Dispose();
+    }
+
+    [Fact]
+    public async Task Records_reach_their_priority_topic_keyed_by_visitor_with_beacon_headers()
+    {
+        using var reader = new TopicReader(_cluster.BootstrapServers, Topics);
+        using (var sink = OpenSink())
+        {
+            for (var n = 0; n < 1000; n++)
+            {
+                sink.Append(Record(n));
+            }
+
+            sink.Flush(durable: false);
+        }
+
+        var records = await reader.WaitForAsync(1000, Patience);
+
+        Assert.Equal(Enumerable.Range(0, 1000), records.Select(NumberOf).Order());
+        Assert.All(records, static r =>
+        {
+            var n = NumberOf(r);
+            var priority = (Priority)(n % 4);
+            Assert.Equal($"beacon.p{(int)priority}", r.Topic);
+            Assert.Equal($"visitor-{n % 10}", Encoding.UTF8.GetString(r.Message.Key));
+            Assert.Equal("1", Header(r, KafkaHeaders.Schema));
+            Assert.Equal($"p{(int)priority}", Header(r, KafkaHeaders.Priority));
+            Assert.Equal($"route-{(int)priority}", Header(r, KafkaHeaders.Route));
+            Assert.Equal(n % 4 == 2 ? "0.25" : "1", Header(r, KafkaHeaders.SampleRate));
+            Assert.Equal(1_700_000_000_000 + n, r.Message.Timestamp.UnixTimestampMs);
+        });
+        Assert.Equal(1000, _counters.Delivered);
+        Assert.Equal(0, _spoolCounters.TotalSpooled);
+    }
+
+    [Fact]
+    public async Task A_broker_outage_spools_what_kafka_cannot_take_and_replays_it_when_kafka_is_back()
+    {
+        const int total = 3000;
+        using var reader = new TopicReader(_cluster.BootstrapServers, Topics);
+        using var sink = OpenSink();
+        for (var n = 0; n < 500; n++)
+        {
+            sink.Append(Record(n));
+        }
+
+        await SettleAsync(sink, () => _counters.Delivered == 500);
+        _cluster.TakeBrokersDown();
+        for (var n = 500; n < total; n++)
+        {
+            sink.Append(Record(n));
+            if (n % 100 == 0)
+            {
+                sink.Flush(durable: false);
+            }
+        }
+
+        // Everything Kafka could not take is in the spool, and the books balance while it waits.
+        await SettleAsync(sink, () => _counters.InFlight == 0 && sink.Spool.Records > 0);
+        Assert.False(sink.IsHealthy);
+        Assert.True(sink.IsReady);
+        AssertAccountingHolds(sink, total);
+
+        _cluster.BringBrokersUp();
+        await SettleAsync(sink, () => sink.Spool.Records == 0);
+        AssertAccountingHolds(sink, total);
+        Assert.True(sink.IsHealthy);
+
+        var records = await reader.WaitForAsync(total, Patience);
+        Assert.Equal(Enumerable.Range(0, total), records.Select(NumberOf).Distinct().Order());
+        Assert.All(records.GroupBy(NumberOf), static copies =>
+            Assert.Single(copies.Select(static c => Encoding.UTF8.GetString(c.Message.Value)).Distinct()));
+        Assert.True(_spoolCounters.TotalReplayed > 0);
+    }
+
+    [Fact]
+    public async Task Records_spooled_before_a_restart_are_replayed_by_the_next_sink()
+    {
+        using var reader = new TopicReader(_cluster.BootstrapServers, Topics);
+        _cluster.TakeBrokersDown();
+        using (var sink = OpenSink())
+        {
+            for (var n = 0; n < 500; n++)
+            {
+                sink.Append(Record(n));
+            }
+
+            sink.Flush(durable: true);
+        }
+
+        Assert.Equal(500, _spoolCounters.TotalSpooled);
+        _cluster.BringBrokersUp();
+        using (var restarted = OpenSink())
+        {
+            Assert.Equal(500, restarted.Spool.Records);
+            await SettleAsync(restarted, () => restarted.Spool.Records == 0);
+        }
+
+        var records = await reader.WaitForAsync(500, Patience);
+        Assert.Equal(Enumerable.Range(0, 500), records.Select(NumberOf).Distinct().Order());
+    }
+
+    [Fact]
+    public void Producer_defaults_suit_a_collector_and_any_librdkafka_property_passes_through()
+    {
+        var options = new KafkaSinkOptions { BootstrapServers = "k:9092" };
+        options.Properties["linger.ms"] = "20";
+        options.Properties["security.protocol"] = "SASL_SSL";
+
+        var config = KafkaSink.ProducerConfigFor(options);
+
+        Assert.Equal(Acks.All, config.Acks);
+        Assert.True(config.EnableIdempotence);
+        Assert.Equal(CompressionType.Zstd, config.CompressionType);
+        Assert.Equal(20, config.LingerMs);
+        Assert.Equal("SASL_SSL", config.Get("security.protocol"));
+        Assert.True(config.MessageTimeoutMs < options.ShutdownFlushTimeout.TotalMilliseconds);
+    }
+
+    private KafkaSink OpenSink()
+    {
+        var options = new KafkaSinkOptions { BootstrapServers = _cluster.BootstrapServers, ShutdownFlushTimeout = TimeSpan.FromSeconds(5) };
+        options.Properties["message.timeout.ms"] = "2000";
+        options.Properties["reconnect.backoff.max.ms"] = "500";
+        var spool = new Spool(_temp.Path, _spoolOptions, _spoolCounters);
+        return new KafkaSink(options, spool, _spoolOptions, _counters, NullLogger<KafkaSink>.Instance);
+    }
+
+    /// <summary>Drives the sink as the pipeline thread does until <paramref name="done"/> holds.</summary>
+    private static async Task SettleAsync(KafkaSink sink, Func<bool> done)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!done())
+        {
+            Assert.True(clock.Elapsed < Patience, "the sink did not settle");
+            sink.Flush(durable: false);
+            await Task.Delay(20);
+        }
+    }
+
+    private void AssertAccountingHolds(KafkaSink sink, long accepted)
+    {
+        sink.Flush(durable: false);
+        Assert.Equal(accepted, _counters.Appended);
+        Assert.Equal(
+            accepted,
+            _counters.Delivered + _counters.InFlight + sink.Spool.Records + _spoolCounters.TotalReplayed
+                + _spoolCounters.TotalShed + _spoolCounters.TotalEvicted);
+    }
+
+    private static SinkRecord Record(int n)
+    {
+        var priority = (Priority)(n % 4);
+        return new SinkRecord($"beacon.p{(int)priority}", Encoding.UTF8.GetBytes($"visitor-{n % 10}"),
+            Encoding.UTF8.GetBytes($"{{\"n\":{n}}}"), 1_700_000_000_000 + n, priority, $"route-{(int)priority}", n % 4 == 2 ? 0.25 : 1.0);
+    }
+
+    private static int NumberOf(ConsumeResult<byte[], byte[]> record)
+    {
+        var json = Encoding.UTF8.GetString(record.Message.Value);
+        return int.Parse(json.AsSpan(5, json.Length - 6), CultureInfo.InvariantCulture);
+    }
+
+    private static string? Header(ConsumeResult<byte[], byte[]> record, string name) =>
+        record.Message.Headers.TryGetLastBytes(name, out var value) ? Encoding.UTF8.GetString(value) : null;
+}

@@ -1,0 +1,187 @@
+using System.Text;
+using Beacon.Router.Routing;
+using Beacon.Router.Segments;
+using Beacon.Router.Sinks;
+using Beacon.Router.Spooling;
+
+namespace Beacon.Router.Tests.Spooling;
+
+public sealed class SpoolTests : IDisposable
+{
+    private static readonly byte[] Value = Encoding.UTF8.GetBytes(new string('v', 200));
+    private readonly TempDirectory _temp = new();
+    private readonly SpoolCounters _counters = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public void Records_wait_in_one_lane_per_topic_under_their_priority()
+    {
+        using (var spool = Open(maxBytes: 1 << 20))
+        {
+            Assert.True(spool.TryAppend(Record("beacon.p0", Priority.P0, 1)));
+            Assert.True(spool.TryAppend(Record("beacon.p3", Priority.P3, 2)));
+            Assert.True(spool.TryAppend(Record("beacon.p3", Priority.P3, 3)));
+            Assert.Equal(3, spool.Records);
+            Assert.Equal(["beacon.p0", "beacon.p3"], spool.Lanes.Select(static l => l.Topic));
+        }
+
+        Assert.True(Directory.Exists(_temp.Combine("p0/beacon.p0")));
+        Assert.True(Directory.Exists(_temp.Combine("p3/beacon.p3")));
+    }
+
+    [Fact]
+    public void A_reopened_spool_finds_every_record_it_held()
+    {
+        using (var spool = Open(maxBytes: 1 << 20))
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                spool.TryAppend(Record("beacon.p1", Priority.P1, i));
+            }
+        }
+
+        using var reopened = Open(maxBytes: 1 << 20);
+        var lane = Assert.Single(reopened.Lanes);
+        Assert.Equal(Priority.P1, lane.Priority);
+        Assert.Equal(50, reopened.Records);
+    }
+
+    [Fact]
+    public void A_spooled_record_keeps_its_route_and_sample_rate()
+    {
+        using var spool = Open(maxBytes: 1 << 20);
+        spool.TryAppend(new SinkRecord("beacon.p2", "visitor"u8, "{\"n\":1}"u8, 42, Priority.P2, "exposure", 0.25));
+        var lane = Assert.Single(spool.Lanes);
+        lane.Log.Seal();
+
+        using var cursor = new SegmentCursor(lane.Log.DirectoryPath);
+        Assert.True(cursor.TryRead(out var record));
+        Assert.True(SpoolEntry.TryRead(record.Value.Span, out var route, out var sampleRate, out var value));
+        Assert.Equal("exposure", route);
+        Assert.Equal(0.25, sampleRate);
+        Assert.Equal("{\"n\":1}", Encoding.UTF8.GetString(value));
+        Assert.Equal("visitor", Encoding.UTF8.GetString(record.Key.Span));
+        Assert.Equal(42, record.TimestampMs);
+    }
+
+    [Fact]
+    public void A_full_spool_sheds_the_least_important_record_when_nothing_below_it_is_left()
+    {
+        using var spool = Open(maxBytes: 16 * 1024);
+        var appended = 0;
+        while (spool.TryAppend(Record("beacon.p3", Priority.P3, appended)))
+        {
+            appended++;
+        }
+
+        Assert.Equal(1, _counters.Shed(Priority.P3));
+        Assert.Equal(appended, spool.Records);
+        Assert.True(spool.Bytes <= spool.MaxBytes);
+    }
+
+    [Fact]
+    public void Room_for_p0_is_made_by_evicting_p3_then_p2_then_p1_and_p0_is_shed_only_when_nothing_else_is_left()
+    {
+        using var spool = Open(maxBytes: 48 * 1024);
+        var n = 0;
+        foreach (var priority in new[] { Priority.P3, Priority.P2, Priority.P1 })
+        {
+            for (var i = 0; i < 60; i++)
+            {
+                Assert.True(spool.TryAppend(Record(TopicOf(priority), priority, n++)));
+            }
+        }
+
+        // Record which lane lost records as p0 keeps coming, until p0 itself is shed.
+        var order = new List<Priority>();
+        long[] evicted = [0, 0, 0, 0];
+        while (spool.TryAppend(Record("beacon.p0", Priority.P0, n++)))
+        {
+            foreach (var priority in new[] { Priority.P1, Priority.P2, Priority.P3 })
+            {
+                if (_counters.Evicted(priority) > evicted[(int)priority])
+                {
+                    evicted[(int)priority] = _counters.Evicted(priority);
+                    if (order.Count == 0 || order[^1] != priority)
+                    {
+                        order.Add(priority);
+                    }
+                }
+            }
+        }
+
+        Assert.Equal([Priority.P3, Priority.P2, Priority.P1], order);
+        Assert.Equal(1, _counters.Shed(Priority.P0));
+        Assert.All(spool.Lanes.Where(static l => l.Priority != Priority.P0), static l => Assert.Equal(0, l.Log.RecordCount));
+        Assert.Equal(60, _counters.Evicted(Priority.P3));
+        Assert.Equal(60, _counters.Evicted(Priority.P2));
+        Assert.Equal(60, _counters.Evicted(Priority.P1));
+        Assert.Equal(0, _counters.Evicted(Priority.P0));
+    }
+
+    [Fact]
+    public void A_p1_record_never_evicts_p0_or_p1()
+    {
+        using var spool = Open(maxBytes: 16 * 1024);
+        var n = 0;
+        while (spool.TryAppend(Record("beacon.p0", Priority.P0, n++)))
+        {
+        }
+
+        Assert.False(spool.TryAppend(Record("beacon.p1", Priority.P1, n)));
+        Assert.Equal(1, _counters.Shed(Priority.P1));
+        Assert.Equal(0, _counters.Evicted(Priority.P0));
+    }
+
+    [Fact]
+    public void The_segment_being_replayed_is_never_evicted()
+    {
+        using var spool = Open(maxBytes: 16 * 1024);
+        var n = 0;
+        while (spool.TryAppend(Record("beacon.p3", Priority.P3, n++)))
+        {
+        }
+
+        var lane = Assert.Single(spool.Lanes);
+        var pinned = lane.Log.OldestClosedSegment!;
+        spool.Pinned = pinned;
+        while (spool.TryAppend(Record("beacon.p0", Priority.P0, n++)))
+        {
+        }
+
+        Assert.Equal(pinned, lane.Log.OldestClosedSegment);
+        Assert.True(File.Exists(pinned));
+    }
+
+    [Fact]
+    public void Committing_a_replayed_segment_deletes_it_and_counts_its_records_as_replayed()
+    {
+        using var spool = Open(maxBytes: 1 << 20);
+        for (var i = 0; i < 30; i++)
+        {
+            spool.TryAppend(Record("beacon.p1", Priority.P1, i));
+        }
+
+        var lane = Assert.Single(spool.Lanes);
+        Assert.True(lane.Log.Seal());
+        var segments = lane.Log.ClosedSegments;
+        foreach (var segment in segments)
+        {
+            spool.Commit(lane, segment);
+        }
+
+        Assert.Equal(0, spool.Records);
+        Assert.Equal(30, _counters.Replayed(Priority.P1));
+        Assert.All(segments, static s => Assert.False(File.Exists(s)));
+        Assert.Equal(_counters.TotalSpooled, spool.Records + _counters.TotalReplayed + _counters.TotalEvicted);
+    }
+
+    private Spool Open(long maxBytes) =>
+        new(_temp.Path, new SpoolOptions { MaxBytes = maxBytes, SegmentBytes = 2048 }, _counters);
+
+    private static string TopicOf(Priority priority) => $"beacon.p{(int)priority}";
+
+    private static SinkRecord Record(string topic, Priority priority, int n) =>
+        new(topic, Encoding.UTF8.GetBytes($"visitor-{n % 7}"), Value, n, priority, "route", 1.0);
+}
