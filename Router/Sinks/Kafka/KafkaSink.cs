@@ -181,18 +181,14 @@ public sealed partial class KafkaSink : IRecordSink
         LogKafkaError(_logger, error.Code, error.Reason, error.IsFatal);
     }
 
-    private void OnLog(IProducer<byte[], byte[]> producer, LogMessage message)
-    {
-        if (message.Level <= SyslogLevel.Warning)
-        {
-            LogLibrdkafka(_logger, message.Facility, message.Message);
-        }
-    }
+    // librdkafka's own log repeats what the error handler reports: keep it for debugging only.
+    private void OnLog(IProducer<byte[], byte[]> producer, LogMessage message) =>
+        LogLibrdkafka(_logger, message.Facility, message.Message);
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Warning, Message = "Kafka error {Code}: {Reason} (fatal: {IsFatal}); failed records go to the spool.")]
     private static partial void LogKafkaError(ILogger logger, ErrorCode code, string reason, bool isFatal);
 
-    [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "librdkafka {Facility}: {Message}")]
+    [LoggerMessage(EventId = 201, Level = LogLevel.Debug, Message = "librdkafka {Facility}: {Message}")]
     private static partial void LogLibrdkafka(ILogger logger, string facility, string message);
 
     [LoggerMessage(EventId = 202, Level = LogLevel.Error, Message = "{Count} records were still unsettled when the producer closed.")]

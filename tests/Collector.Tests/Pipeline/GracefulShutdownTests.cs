@@ -1,17 +1,15 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net;
-using System.Runtime.InteropServices;
 using System.Text.Json;
+using Beacon.Collector.Tests.Hosting;
 using Beacon.Router.Segments;
 using Beacon.Router.Sinks;
 using Xunit.Abstractions;
 
 namespace Beacon.Collector.Tests.Pipeline;
 
-public sealed partial class GracefulShutdownTests(ITestOutputHelper output) : IDisposable
+public sealed class GracefulShutdownTests(ITestOutputHelper output) : IDisposable
 {
-    private const int Sigterm = 15;
     private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "beacon-tests", Guid.NewGuid().ToString("N"));
 
     [Fact]
@@ -19,9 +17,8 @@ public sealed partial class GracefulShutdownTests(ITestOutputHelper output) : ID
     {
         const int maxRequests = 40_000;
         const int sigtermAfter = 3_000;
-        using var collector = StartCollector();
-        var address = await ReadListeningAddressAsync(collector);
-        using var client = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+        using var collector = await CollectorProcess.StartAsync("--Beacon:DataDirectory=" + _dataDirectory);
+        using var client = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = collector.Address, Timeout = TimeSpan.FromSeconds(30) };
         var answered = new ConcurrentBag<int>();
         var next = -1;
 
@@ -32,7 +29,7 @@ public sealed partial class GracefulShutdownTests(ITestOutputHelper output) : ID
             {
                 if (n == sigtermAfter)
                 {
-                    Assert.Equal(0, Kill(collector.Id, Sigterm));
+                    collector.Terminate();
                 }
 
                 try
@@ -49,7 +46,7 @@ public sealed partial class GracefulShutdownTests(ITestOutputHelper output) : ID
                 }
             }
         }));
-        await collector.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        await collector.WaitForExitAsync(TimeSpan.FromMinutes(1));
 
         Assert.Equal(0, collector.ExitCode);
         var stored = new List<int>();
@@ -75,42 +72,4 @@ public sealed partial class GracefulShutdownTests(ITestOutputHelper output) : ID
             Directory.Delete(_dataDirectory, recursive: true);
         }
     }
-
-    private Process StartCollector()
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            ArgumentList =
-            {
-                Path.Combine(AppContext.BaseDirectory, "Beacon.Collector.dll"),
-                "--urls", "http://127.0.0.1:0",
-                "--Beacon:DataDirectory=" + _dataDirectory,
-            },
-        };
-        return Process.Start(start) ?? throw new InvalidOperationException("the collector did not start");
-    }
-
-    private static async Task<Uri> ReadListeningAddressAsync(Process collector)
-    {
-        const string marker = "Now listening on: ";
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        while (await collector.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
-        {
-            var at = line.IndexOf(marker, StringComparison.Ordinal);
-            if (at >= 0)
-            {
-                // Keep draining the output so the collector never blocks on a full pipe.
-                _ = collector.StandardOutput.ReadToEndAsync(CancellationToken.None);
-                _ = collector.StandardError.ReadToEndAsync(CancellationToken.None);
-                return new Uri(line[(at + marker.Length)..].Trim());
-            }
-        }
-
-        throw new InvalidOperationException("the collector exited before it listened");
-    }
-
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int Kill(int pid, int signal);
 }
