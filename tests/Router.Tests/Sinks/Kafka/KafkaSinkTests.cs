@@ -142,6 +142,38 @@ public sealed class KafkaSinkTests : IDisposable
     }
 
     [Fact]
+    public async Task With_kafka_down_a_full_spool_keeps_p0_and_sheds_the_rest_and_the_books_still_balance()
+    {
+        const int total = 4000;
+        _spoolOptions.MaxBytes = 96 * 1024;
+        _spoolOptions.SegmentBytes = 4096;
+        using var reader = new TopicReader(_cluster.BootstrapServers, Topics);
+        _cluster.TakeBrokersDown();
+        using var sink = OpenSink();
+        for (var n = 0; n < total; n++)
+        {
+            sink.Append(Record(n));
+            if (n % 100 == 0)
+            {
+                sink.Flush(durable: false);
+            }
+        }
+
+        await SettleAsync(sink, () => _counters.InFlight == 0);
+        AssertAccountingHolds(sink, total);
+        Assert.Equal(0, _spoolCounters.Shed(Priority.P0) + _spoolCounters.Evicted(Priority.P0));
+        Assert.True(_spoolCounters.Shed(Priority.P3) + _spoolCounters.Evicted(Priority.P3) > 0);
+        Assert.True(sink.Spool.Bytes <= _spoolOptions.MaxBytes);
+
+        _cluster.BringBrokersUp();
+        await SettleAsync(sink, () => sink.Spool.Records == 0);
+        AssertAccountingHolds(sink, total);
+        var p0 = Enumerable.Range(0, total).Where(static n => n % 4 == 0).ToList();
+        var records = await reader.WaitForAsync(p0.Count, Patience);
+        Assert.Equal(p0, records.Where(static r => r.Topic == "beacon.p0").Select(NumberOf).Distinct().Order());
+    }
+
+    [Fact]
     public void Producer_defaults_suit_a_collector_and_any_librdkafka_property_passes_through()
     {
         var options = new KafkaSinkOptions { BootstrapServers = "k:9092" };
