@@ -16,6 +16,7 @@ public sealed class BeaconEvent
     private Utf8Range[] _propertyValues = new Utf8Range[16];
     private Utf8Range _eventType, _app, _platform, _url, _referrer, _userId, _sessionId, _clientEventId;
     private Utf8Range _userAgent, _route, _clientAddress;
+    private Guid _generatedEventId;
 
     public BeaconTransport Transport { get; private set; }
 
@@ -43,8 +44,10 @@ public sealed class BeaconEvent
     /// <summary>The event id the client sent (<c>eid</c>), for de-duplication; empty when none.</summary>
     public ReadOnlySpan<byte> ClientEventId => Slice(_clientEventId);
 
-    /// <summary>A time-ordered id made at receive; used when the client sent none.</summary>
-    public Guid GeneratedEventId { get; private set; }
+    /// <summary>A time-ordered id (UUIDv7 at the receive time), made on first use: only records without a client id need one.</summary>
+    public Guid GeneratedEventId => _generatedEventId == Guid.Empty
+        ? _generatedEventId = EventIds.NewVersion7(ReceivedAtMs)
+        : _generatedEventId;
 
     public ReadOnlySpan<byte> UserAgent => Slice(_userAgent);
 
@@ -91,7 +94,7 @@ public sealed class BeaconEvent
         Transport = raw.Transport;
         VisitorId = raw.VisitorId;
         ReceivedAtMs = raw.ReceivedAtMs;
-        GeneratedEventId = Guid.CreateVersion7(DateTimeOffset.FromUnixTimeMilliseconds(raw.ReceivedAtMs));
+        _generatedEventId = Guid.Empty;
         _userAgent = Copy(raw.UserAgent);
         _route = Copy(raw.Route);
         _clientAddress = Copy(raw.ClientAddress);
