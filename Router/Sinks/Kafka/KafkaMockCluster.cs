@@ -19,7 +19,11 @@ public sealed partial class KafkaMockCluster : IDisposable
     public KafkaMockCluster(int brokers = 3)
     {
         var errors = new byte[512];
-        _handle = NativeNew(ProducerType, NativeConfNew(), errors, (nuint)errors.Length);
+        var conf = NativeConfNew();
+
+        // The handle only hosts the mock brokers; its notice about having no bootstrap servers is noise.
+        NativeConfSet(conf, "log_level", "4", errors, (nuint)errors.Length);
+        _handle = NativeNew(ProducerType, conf, errors, (nuint)errors.Length);
         if (_handle == IntPtr.Zero)
         {
             throw new InvalidOperationException("rd_kafka_new failed: " + System.Text.Encoding.UTF8.GetString(errors).TrimEnd('\0'));
@@ -69,6 +73,9 @@ public sealed partial class KafkaMockCluster : IDisposable
 
     [LibraryImport(Library, EntryPoint = "rd_kafka_conf_new")]
     private static partial IntPtr NativeConfNew();
+
+    [LibraryImport(Library, EntryPoint = "rd_kafka_conf_set", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int NativeConfSet(IntPtr conf, string name, string value, [Out] byte[] errstr, nuint errstrSize);
 
     [LibraryImport(Library, EntryPoint = "rd_kafka_new")]
     private static partial IntPtr NativeNew(int type, IntPtr conf, [Out] byte[] errstr, nuint errstrSize);
