@@ -10,9 +10,11 @@ command -v curl >/dev/null || packages+=(curl)
 for pkg in librdkafka1 librdkafka-dev; do
   dpkg -s "$pkg" >/dev/null 2>&1 || packages+=("$pkg")
 done
+# promtool (from Debian's prometheus package) checks a real /metrics scrape.
+command -v promtool >/dev/null || packages+=(prometheus)
 if ((${#packages[@]})); then
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}"
 fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1

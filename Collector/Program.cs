@@ -17,6 +17,11 @@ if (args is ["mock-kafka", .. var mockArgs])
 }
 
 var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+if (builder.Configuration["Logging:Console:FormatterName"] == "json")
+{
+    builder.Logging.AddJsonConsole(); // structured logs; the slim builder's console ignores the setting
+}
+
 builder.Services.AddBeaconCollector(builder.Configuration);
 var app = builder.Build();
 app.MapBeacon();

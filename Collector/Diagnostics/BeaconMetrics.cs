@@ -9,12 +9,15 @@ using Beacon.Router.Spooling;
 namespace Beacon.Collector.Diagnostics;
 
 /// <summary>
-/// The collector's instruments on the "Beacon" meter, observed from the counters each stage keeps,
-/// so the hot path pays nothing for metrics. Names are dotted with units, as Kestrel's are.
+/// The collector's instruments on the "Beacon" meter. Counts are observed from the counters each
+/// stage keeps, so the hot path pays nothing for them; the two histograms are recorded directly.
+/// Names are dotted with units, as Kestrel's are; <see cref="PrometheusExporter"/> renders them.
 /// </summary>
 public sealed class BeaconMetrics
 {
     public const string MeterName = "Beacon";
+
+    private readonly Meter _meter;
 
     public BeaconMetrics(
         IMeterFactory meterFactory,
@@ -25,30 +28,66 @@ public sealed class BeaconMetrics
         SpoolCounters spool)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
-        var meter = meterFactory.Create(MeterName);
+        _meter = meterFactory.Create(MeterName);
+        var meter = _meter;
         var priorities = Enum.GetValues<Priority>();
         var reasons = Enum.GetValues<RejectReason>().Where(static r => r != RejectReason.None).ToArray();
         var edgeReasons = Enum.GetValues<EdgeRejection>();
+
+        RecordDuration = meter.CreateHistogram("beacon.pipeline.record.duration", "s",
+            "Time the pipeline spends on one record: decode, route, serialise, hand to the sink.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 1e-3, 1e-2] });
+        Acknowledged = meter.CreateHistogram("beacon.event.latency", "s",
+            "Time from receiving an event to its sink acknowledging it (written to a segment, or acked by Kafka).",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300] });
 
         meter.CreateObservableCounter("beacon.ring.admitted", () => ring.Admitted, "{record}", "Records the edge put into the ring.");
         meter.CreateObservableCounter("beacon.ring.shed", () => priorities.Select(p =>
             new Measurement<long>(ring.Shed(p), PriorityTag(p))), "{record}", "Records the ring shed because it was too full for their priority.");
         meter.CreateObservableUpDownCounter("beacon.ring.occupancy", () => ring.Count, "{record}", "Records waiting in the ring.");
-        meter.CreateObservableCounter("beacon.events.routed", () => priorities.Select(p =>
-            new Measurement<long>(router.Routed(p), PriorityTag(p))), "{event}", "Events written to their priority's topic.");
+        meter.CreateObservableUpDownCounter("beacon.ring.capacity", () => ring.Capacity, "{record}", "Records the ring can hold.");
+        meter.CreateObservableCounter("beacon.events.routed", () => router.ByRoute.Select(static r =>
+            new Measurement<long>(r.Events, new KeyValuePair<string, object?>("route", r.Route.Name), PriorityTag(r.Route.Priority))),
+            "{event}", "Events written to their route's topic.");
         meter.CreateObservableCounter("beacon.events.rejected", () => reasons.Select(r =>
-            new Measurement<long>(router.Rejected(r), new KeyValuePair<string, object?>("reason", r.Name()))), "{event}", "Records sent to the dead-letter topic.");
+            new Measurement<long>(router.Rejected(r), new KeyValuePair<string, object?>("reason", r.Name()))), "{event}", "Records sent to the dead-letter topic, by reason.");
         meter.CreateObservableCounter("beacon.edge.rejected", () => edgeReasons.Select(r =>
-            new Measurement<long>(edge.Rejected(r), new KeyValuePair<string, object?>("reason", r.ToString()))), "{request}", "Requests refused at the edge.");
+            new Measurement<long>(edge.Rejected(r), new KeyValuePair<string, object?>("reason", r.ToString()))), "{request}", "Requests refused at the edge, by reason.");
         meter.CreateObservableCounter("beacon.kafka.delivered", () => kafka.Delivered, "{record}", "Records Kafka acknowledged on their first try.");
         meter.CreateObservableCounter("beacon.kafka.failed", () => kafka.Failed, "{record}", "Records whose first delivery failed (spooled).");
-        meter.CreateObservableUpDownCounter("beacon.kafka.in_flight", () => kafka.InFlight, "{record}", "Records handed to the producer and not yet settled.");
+        meter.CreateObservableUpDownCounter("beacon.kafka.in_flight", () => kafka.InFlight, "{record}", "Records in the producer's queue, not yet settled.");
+        meter.CreateObservableCounter("beacon.kafka.replay_duplicates", () => kafka.ReplayDuplicates, "{record}", "Records sent twice because a replay failed part-way (same event id).");
         meter.CreateObservableCounter("beacon.spool.spooled", () => priorities.Select(p =>
             new Measurement<long>(spool.Spooled(p), PriorityTag(p))), "{record}", "Records written to the spool.");
         meter.CreateObservableCounter("beacon.spool.replayed", () => priorities.Select(p =>
             new Measurement<long>(spool.Replayed(p), PriorityTag(p))), "{record}", "Spooled records delivered to Kafka.");
         meter.CreateObservableCounter("beacon.spool.shed", () => priorities.Select(p =>
             new Measurement<long>(spool.Shed(p) + spool.Evicted(p), PriorityTag(p))), "{record}", "Records a full spool shed or evicted.");
+        meter.CreateObservableUpDownCounter("beacon.spool.size", () => spool.Bytes, "By", "Bytes in the spool.");
+        meter.CreateObservableUpDownCounter("beacon.spool.segments", () => spool.Segments, "{segment}", "Segment files in the spool.");
+        meter.CreateObservableUpDownCounter("beacon.spool.records", () => spool.Records, "{record}", "Records waiting in the spool.");
+    }
+
+    /// <summary>Per-record pipeline time (decode + route + append).</summary>
+    public Histogram<double> RecordDuration { get; }
+
+    /// <summary>Receive → sink acknowledgement.</summary>
+    public Histogram<double> Acknowledged { get; }
+
+    /// <summary>Publishes the Kafka sink's health and brokers once it exists (it needs <see cref="Acknowledged"/> first).</summary>
+    public void Observe(KafkaSink sink)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        _meter.CreateObservableGauge("beacon.kafka.healthy", () => sink.IsHealthy ? 1 : 0, "1", "1 while Kafka takes records, 0 while they go to the spool.");
+        _meter.CreateObservableGauge("beacon.kafka.brokers_up", () => sink.BrokersUp, "{broker}", "Brokers librdkafka reports up (-1 before its first statistics).");
+    }
+
+    /// <summary>Publishes readiness, so a dashboard shows what the probes see.</summary>
+    public void Observe(Admin.CollectorHealth health)
+    {
+        ArgumentNullException.ThrowIfNull(health);
+        _meter.CreateObservableGauge("beacon.ready", () => health.IsReady ? 1 : 0, "1", "1 while this replica reports ready.");
+        _meter.CreateObservableGauge("beacon.draining", () => health.IsDraining ? 1 : 0, "1", "1 after SIGTERM, while draining.");
     }
 
     private static KeyValuePair<string, object?> PriorityTag(Priority priority) => new("priority", $"p{(int)priority}");

@@ -1,6 +1,6 @@
+using Beacon.Collector.Admin;
 using Beacon.Collector.Diagnostics;
 using Beacon.Collector.Edge;
-using Beacon.Router.Sinks;
 
 namespace Beacon.Collector.Hosting;
 
@@ -18,14 +18,13 @@ public static class BeaconEndpointRouteBuilderExtensions
         endpoints.MapMethods("/b/{route}.gif", PixelMethods, pixel.HandlePixelAsync);
         endpoints.MapPost("/b", (RequestDelegate)pixel.HandleBeaconPostAsync);
         endpoints.MapPost("/b/{route}", (RequestDelegate)pixel.HandleBeaconPostAsync);
-        var sink = services.GetRequiredService<IRecordSink>();
+        // Load balancers often probe the public port; the admin port has the same probes and /metrics.
+        var health = services.GetRequiredService<CollectorHealth>();
         endpoints.MapGet("/healthz", static () => "ok");
-        endpoints.MapGet("/readyz", () => sink.IsReady
-            ? Results.Text("ready\n")
-            : Results.Text("not ready: the sink is down and its spool is full\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        endpoints.MapGet("/readyz", () => Results.Text(health.Describe() + "\n", statusCode: health.IsReady ? 200 : 503));
 
         // Instruments are observable: creating them once is all it takes to publish.
-        services.GetRequiredService<BeaconMetrics>();
+        services.GetRequiredService<BeaconMetrics>().Observe(health);
         return endpoints;
     }
 }

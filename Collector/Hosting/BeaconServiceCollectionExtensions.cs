@@ -1,3 +1,4 @@
+using Beacon.Collector.Admin;
 using Beacon.Collector.Buffering;
 using Beacon.Collector.Diagnostics;
 using Beacon.Collector.Edge;
@@ -31,6 +32,12 @@ public static class BeaconServiceCollectionExtensions
         services.AddOptions<SegmentLogOptions>().Bind(beacon.GetSection("Segments"));
         services.AddOptions<KafkaSinkOptions>().Bind(beacon.GetSection(KafkaSinkOptions.Section));
         services.AddOptions<SpoolOptions>().Bind(beacon.GetSection("Spool"));
+        services.AddOptions<AdminOptions>().Bind(beacon.GetSection("Admin"));
+        services.AddOptions<DrainOptions>().Bind(beacon.GetSection("Drain"));
+
+        // Room for the drain delay, Kafka's flush (15 s by default) and the ring's drain.
+        services.AddOptions<HostOptions>().Configure<IOptions<DrainOptions>>(static (host, drain) =>
+            host.ShutdownTimeout = drain.Value.Delay + TimeSpan.FromSeconds(45));
 
         // Every pixel answer is tiny; don't spend bytes advertising the server.
         services.Configure<KestrelServerOptions>(static kestrel => kestrel.AddServerHeader = false);
@@ -48,7 +55,12 @@ public static class BeaconServiceCollectionExtensions
         services.AddSingleton<EventRouter>();
         services.AddSingleton<PixelEndpoint>();
         services.AddSingleton<BeaconMetrics>();
+        services.AddSingleton<CollectorHealth>();
+        services.AddSingleton(static _ => new PrometheusExporter(PrometheusExporter.DefaultMeters));
+        services.AddHostedService<DrainCoordinator>();
         services.AddHostedService<PipelineWorker>();
+        services.AddSingleton<AdminServer>();
+        services.AddHostedService(static sp => sp.GetRequiredService<AdminServer>());
         return services;
     }
 
@@ -57,17 +69,20 @@ public static class BeaconServiceCollectionExtensions
     {
         var dataDirectory = Value<BeaconOptions>(services).DataDirectory;
         var time = services.GetRequiredService<TimeProvider>();
+        var metrics = services.GetRequiredService<BeaconMetrics>();
         var kafka = Value<KafkaSinkOptions>(services);
         if (string.IsNullOrWhiteSpace(kafka.BootstrapServers))
         {
-            return new SegmentFileSink(dataDirectory, Value<SegmentLogOptions>(services), time);
+            return new SegmentFileSink(dataDirectory, Value<SegmentLogOptions>(services), time, metrics.Acknowledged);
         }
 
         var spoolOptions = Value<SpoolOptions>(services);
         var spool = new Spool(spoolOptions.Directory ?? Path.Combine(dataDirectory, "spool"), spoolOptions,
             services.GetRequiredService<SpoolCounters>(), time);
-        return new KafkaSink(kafka, spool, spoolOptions, services.GetRequiredService<KafkaSinkCounters>(),
-            services.GetRequiredService<ILogger<KafkaSink>>(), time);
+        var sink = new KafkaSink(kafka, spool, spoolOptions, services.GetRequiredService<KafkaSinkCounters>(),
+            services.GetRequiredService<ILogger<KafkaSink>>(), time, metrics.Acknowledged);
+        metrics.Observe(sink);
+        return sink;
     }
 
     private static T Value<T>(IServiceProvider services) where T : class =>

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Beacon.Collector.Buffering;
+using Beacon.Collector.Diagnostics;
 using Beacon.Parser.Decoding;
 using Beacon.Parser.Input;
 using Beacon.Parser.Model;
@@ -18,6 +20,7 @@ internal sealed partial class PipelineWorker(
     EventRouter router,
     IRecordSink sink,
     PipelineCounters counters,
+    BeaconMetrics metrics,
     ILogger<PipelineWorker> logger) : IHostedService
 {
     /// <summary>Records between flushes while busy, so readers see a steady stream.</summary>
@@ -107,10 +110,12 @@ internal sealed partial class PipelineWorker(
         }
 
         var raw = slot.AsRawBeacon();
+        var started = Stopwatch.GetTimestamp();
         try
         {
             decoder.Decode(raw, evt);
             router.Route(raw, evt);
+            metrics.RecordDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
 #pragma warning disable CA1031 // One bad record must not stop the pipeline: it goes to the dead-letter topic.
         catch (Exception ex)

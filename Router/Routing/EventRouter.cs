@@ -33,7 +33,7 @@ public sealed class EventRouter(RouteTable table, IRecordSink sink, RouterCounte
         var route = table.Resolve(evt.Route, evt.EventType);
         sink.Append(new SinkRecord(route.Topic, _key, _writer.WriteEvent(evt, route, SampleRate), evt.ReceivedAtMs,
             route.Priority, route.Name, SampleRate));
-        counters.CountRouted(route.Priority);
+        counters.CountRouted(route);
     }
 
     public void Dispose() => _writer.Dispose();

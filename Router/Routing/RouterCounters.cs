@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Beacon.Parser.Model;
 
 namespace Beacon.Router.Routing;
@@ -7,6 +9,7 @@ public sealed class RouterCounters
 {
     private readonly long[] _routed = new long[Enum.GetValues<Priority>().Length];
     private readonly long[] _rejected = new long[Enum.GetValues<RejectReason>().Length];
+    private readonly ConcurrentDictionary<BusinessRoute, StrongBox<long>> _byRoute = new();
 
     public long Routed(Priority priority) => Volatile.Read(ref _routed[(int)priority]);
 
@@ -14,9 +17,17 @@ public sealed class RouterCounters
 
     public long TotalRouted => _routed.Sum();
 
+    /// <summary>Events routed so far, per business route that has seen any.</summary>
+    public IEnumerable<(BusinessRoute Route, long Events)> ByRoute =>
+        _byRoute.Select(static pair => (pair.Key, Volatile.Read(ref pair.Value.Value)));
+
     public long TotalRejected => _rejected.Sum();
 
-    internal void CountRouted(Priority priority) => Interlocked.Increment(ref _routed[(int)priority]);
+    internal void CountRouted(BusinessRoute route)
+    {
+        Interlocked.Increment(ref _routed[(int)route.Priority]);
+        Interlocked.Increment(ref _byRoute.GetOrAdd(route, static _ => new StrongBox<long>()).Value);
+    }
 
     internal void CountRejected(RejectReason reason) => Interlocked.Increment(ref _rejected[(int)reason]);
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Beacon.Router.Routing;
 using Beacon.Router.Segments;
 
@@ -14,10 +15,12 @@ public sealed class SegmentFileSink : IRecordSink
     private readonly SegmentLogOptions _options;
     private readonly TimeProvider _time;
     private readonly Dictionary<string, SegmentLog> _logs = new(StringComparer.Ordinal);
+    private readonly Histogram<double>? _acknowledged;
     private DateTimeOffset _nextMaintenance;
 
-    public SegmentFileSink(string dataDirectory, SegmentLogOptions options, TimeProvider? time = null)
+    public SegmentFileSink(string dataDirectory, SegmentLogOptions options, TimeProvider? time = null, Histogram<double>? acknowledged = null)
     {
+        _acknowledged = acknowledged;
         _dataDirectory = Path.GetFullPath(dataDirectory);
         _options = options;
         _time = time ?? TimeProvider.System;
@@ -34,6 +37,7 @@ public sealed class SegmentFileSink : IRecordSink
         }
 
         log.Append(record.Key, record.Value, record.TimestampMs);
+        _acknowledged?.Record((_time.GetUtcNow().ToUnixTimeMilliseconds() - record.TimestampMs) / 1000.0);
     }
 
     public void Flush(bool durable)

@@ -49,6 +49,8 @@ public sealed class Spool : IDisposable
                 Open(Path.GetFileName(topicDirectory), priority);
             }
         }
+
+        Flush(durable: false);
     }
 
     public SpoolCounters Counters { get; }
@@ -100,12 +102,15 @@ public sealed class Spool : IDisposable
         }
     }
 
+    /// <summary>Writes buffered records out and publishes the spool's size to <see cref="Counters"/> for other threads.</summary>
     public void Flush(bool durable)
     {
         foreach (var lane in _lanes)
         {
             lane.Log.Flush(durable);
         }
+
+        Counters.Publish(Bytes, _lanes.Sum(static l => l.Log.SegmentCount), Records);
     }
 
     public void Dispose()

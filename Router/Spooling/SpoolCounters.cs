@@ -9,6 +9,9 @@ public sealed class SpoolCounters
     private readonly long[] _shed = new long[4];
     private readonly long[] _evicted = new long[4];
     private readonly long[] _replayed = new long[4];
+    private long _bytes;
+    private long _segments;
+    private long _records;
 
     /// <summary>Records written to the spool.</summary>
     public long Spooled(Priority priority) => Volatile.Read(ref _spooled[(int)priority]);
@@ -22,6 +25,15 @@ public sealed class SpoolCounters
     /// <summary>Spooled records delivered to Kafka and deleted with their segment.</summary>
     public long Replayed(Priority priority) => Volatile.Read(ref _replayed[(int)priority]);
 
+    /// <summary>Bytes on disk, as of the spool's last flush (safe to read from any thread).</summary>
+    public long Bytes => Volatile.Read(ref _bytes);
+
+    /// <summary>Segment files, as of the last flush.</summary>
+    public long Segments => Volatile.Read(ref _segments);
+
+    /// <summary>Records waiting, as of the last flush.</summary>
+    public long Records => Volatile.Read(ref _records);
+
     public long TotalSpooled => Sum(_spooled);
 
     public long TotalShed => Sum(_shed);
@@ -29,6 +41,13 @@ public sealed class SpoolCounters
     public long TotalEvicted => Sum(_evicted);
 
     public long TotalReplayed => Sum(_replayed);
+
+    internal void Publish(long bytes, long segments, long records)
+    {
+        Volatile.Write(ref _bytes, bytes);
+        Volatile.Write(ref _segments, segments);
+        Volatile.Write(ref _records, records);
+    }
 
     internal void CountSpooled(Priority priority) => Interlocked.Increment(ref _spooled[(int)priority]);
 

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Text.Json;
 using Beacon.Router.Spooling;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
@@ -22,6 +24,8 @@ public sealed partial class KafkaSink : IRecordSink
     private readonly KafkaSinkOptions _options;
     private readonly KafkaSinkCounters _counters;
     private readonly ILogger _logger;
+    private readonly Histogram<double>? _acknowledged;
+    private int _brokersUp = -1;
     private bool _disposed;
 
     public KafkaSink(
@@ -30,13 +34,15 @@ public sealed partial class KafkaSink : IRecordSink
         SpoolOptions spoolOptions,
         KafkaSinkCounters counters,
         ILogger<KafkaSink> logger,
-        TimeProvider? time = null)
+        TimeProvider? time = null,
+        Histogram<double>? acknowledged = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         _spool = spool;
         _counters = counters;
         _logger = logger;
+        _acknowledged = acknowledged;
         var config = ProducerConfigFor(options);
         if (options.ShutdownFlushTimeout.TotalMilliseconds <= config.MessageTimeoutMs)
         {
@@ -48,6 +54,7 @@ public sealed partial class KafkaSink : IRecordSink
         _producer = new ProducerBuilder<byte[], byte[]>(config)
             .SetErrorHandler(OnError)
             .SetLogHandler(OnLog)
+            .SetStatisticsHandler(OnStatistics)
             .Build();
         _onDelivery = OnDelivery;
         _replayer = new SpoolReplayer(_producer, spool, spoolOptions, _health, counters, time ?? TimeProvider.System);
@@ -57,7 +64,10 @@ public sealed partial class KafkaSink : IRecordSink
     public bool IsHealthy => _health.IsHealthy;
 
     /// <summary>Ready while Kafka is healthy, or while the spool still has room.</summary>
-    public bool IsReady => _health.IsHealthy || _spool.Bytes < _spool.MaxBytes;
+    public bool IsReady => _health.IsHealthy || _spool.Counters.Bytes < _spool.MaxBytes;
+
+    /// <summary>Brokers librdkafka reports as up, from its statistics (every 5 s); -1 until the first report.</summary>
+    public int BrokersUp => Volatile.Read(ref _brokersUp);
 
     public Spool Spool => _spool;
 
@@ -77,6 +87,7 @@ public sealed partial class KafkaSink : IRecordSink
             QueueBufferingMaxKbytes = 256 * 1024,
             MessageTimeoutMs = 10_000,
             ReconnectBackoffMaxMs = 2_000,
+            StatisticsIntervalMs = 5_000,
         };
         foreach (var (key, value) in options.Properties)
         {
@@ -151,6 +162,7 @@ public sealed partial class KafkaSink : IRecordSink
         {
             _counters.CountDelivered();
             _health.Succeeded();
+            _acknowledged?.Record((DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - report.Message.Timestamp.UnixTimestampMs) / 1000.0);
             return;
         }
 
@@ -179,6 +191,28 @@ public sealed partial class KafkaSink : IRecordSink
         }
 
         LogKafkaError(_logger, error.Code, error.Reason, error.IsFatal);
+    }
+
+    /// <summary>Counts brokers in state UP; bootstrap entries (node id -1) are connections, not brokers.</summary>
+    private void OnStatistics(IProducer<byte[], byte[]> producer, string json)
+    {
+        using var statistics = JsonDocument.Parse(json);
+        if (!statistics.RootElement.TryGetProperty("brokers", out var brokers))
+        {
+            return;
+        }
+
+        var up = 0;
+        foreach (var broker in brokers.EnumerateObject())
+        {
+            if (broker.Value.TryGetProperty("nodeid", out var node) && node.GetInt32() >= 0
+                && broker.Value.TryGetProperty("state", out var state) && state.ValueEquals("UP"))
+            {
+                up++;
+            }
+        }
+
+        Volatile.Write(ref _brokersUp, up);
     }
 
     // librdkafka's own log repeats what the error handler reports: keep it for debugging only.

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Beacon.Collector.Admin;
 using Beacon.Collector.Hosting;
 using Beacon.Router.Segments;
 using Beacon.Router.Sinks;
@@ -13,13 +14,23 @@ internal sealed class CollectorHost : IAsyncDisposable
     private readonly WebApplication _app;
     private bool _stopped;
 
-    private CollectorHost(WebApplication app, string dataDirectory, Uri address)
+    private CollectorHost(WebApplication app, string dataDirectory, Uri address, Uri adminAddress)
     {
         _app = app;
         DataDirectory = dataDirectory;
         Address = address;
+        AdminAddress = adminAddress;
         Client = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = address };
+        Admin = new HttpClient { BaseAddress = adminAddress };
     }
+
+    /// <summary>The admin listener (metrics, probes).</summary>
+    public Uri AdminAddress { get; }
+
+    public HttpClient Admin { get; }
+
+    /// <summary>Asks the host to stop, as SIGTERM does, without waiting for it.</summary>
+    public void RequestStop() => _app.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
 
     public string DataDirectory { get; }
 
@@ -38,7 +49,11 @@ internal sealed class CollectorHost : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Beacon:DataDirectory"] = dataDirectory });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Beacon:DataDirectory"] = dataDirectory,
+            ["Beacon:Admin:Urls"] = "http://127.0.0.1:0",
+        });
         if (settings is not null)
         {
             builder.Configuration.AddInMemoryCollection(settings);
@@ -50,7 +65,8 @@ internal sealed class CollectorHost : IAsyncDisposable
         app.MapBeacon();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new CollectorHost(app, dataDirectory, new Uri(address));
+        var admin = new Uri(app.Services.GetRequiredService<AdminServer>().Addresses[0]);
+        return new CollectorHost(app, dataDirectory, new Uri(address), admin);
     }
 
     /// <summary>Graceful stop, as on SIGTERM: the server drains, then the pipeline drains and flushes.</summary>
@@ -79,6 +95,7 @@ internal sealed class CollectorHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
+        Admin.Dispose();
         await StopAsync();
         await _app.DisposeAsync();
         if (Directory.Exists(DataDirectory))

@@ -25,7 +25,12 @@ internal sealed partial class CollectorProcess : IDisposable
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "Beacon.Collector.dll"), "--urls", "http://127.0.0.1:0" },
+            ArgumentList =
+            {
+                Path.Combine(AppContext.BaseDirectory, "Beacon.Collector.dll"),
+                "--urls", "http://127.0.0.1:0",
+                "--Beacon:Admin:Urls=http://127.0.0.1:0",
+            },
         };
         foreach (var setting in settings)
         {
