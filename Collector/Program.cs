@@ -16,14 +16,5 @@ if (args is ["mock-kafka", .. var mockArgs])
     return MockKafkaCommand.Run(mockArgs);
 }
 
-var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-if (builder.Configuration["Logging:Console:FormatterName"] == "json")
-{
-    builder.Logging.AddJsonConsole(); // structured logs; the slim builder's console ignores the setting
-}
-
-builder.Services.AddBeaconCollector(builder.Configuration);
-var app = builder.Build();
-app.MapBeacon();
-app.Run();
+BeaconHost.Build(args).Run();
 return 0;

@@ -14,10 +14,12 @@ internal sealed class CollectorHost : IAsyncDisposable
     private readonly WebApplication _app;
     private bool _stopped;
 
-    private CollectorHost(WebApplication app, string dataDirectory, Uri address, Uri adminAddress)
+    private CollectorHost(WebApplication app, string dataDirectory, IReadOnlyList<Uri> addresses, Uri adminAddress)
     {
         _app = app;
         DataDirectory = dataDirectory;
+        Addresses = addresses;
+        var address = addresses.FirstOrDefault(static a => a.Scheme == Uri.UriSchemeHttp) ?? addresses[0];
         Address = address;
         AdminAddress = adminAddress;
         Client = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = address };
@@ -34,7 +36,11 @@ internal sealed class CollectorHost : IAsyncDisposable
 
     public string DataDirectory { get; }
 
+    /// <summary>The public listener's plain-HTTP address (the first one when there is no plain HTTP).</summary>
     public Uri Address { get; }
+
+    /// <summary>Every public address, e.g. HTTP and HTTPS.</summary>
+    public IReadOnlyList<Uri> Addresses { get; }
 
     /// <summary>A client that sends only the cookies a test sets by hand.</summary>
     public HttpClient Client { get; }
@@ -46,27 +52,24 @@ internal sealed class CollectorHost : IAsyncDisposable
         Action<IServiceCollection>? configureServices = null)
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), "beacon-tests", Guid.NewGuid().ToString("N"));
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var all = new Dictionary<string, string?>
         {
+            ["urls"] = "http://127.0.0.1:0",
             ["Beacon:DataDirectory"] = dataDirectory,
             ["Beacon:Admin:Urls"] = "http://127.0.0.1:0",
-        });
-        if (settings is not null)
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
-            builder.Configuration.AddInMemoryCollection(settings);
+            all[key] = value;
         }
 
-        builder.Services.AddBeaconCollector(builder.Configuration);
-        configureServices?.Invoke(builder.Services);
-        var app = builder.Build();
-        app.MapBeacon();
+        // The same host Program builds, with the test's settings as command-line arguments.
+        var app = BeaconHost.Build([.. all.Select(static s => $"--{s.Key}={s.Value}")], builder => configureServices?.Invoke(builder.Services));
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         var admin = new Uri(app.Services.GetRequiredService<AdminServer>().Addresses[0]);
-        return new CollectorHost(app, dataDirectory, new Uri(address), admin);
+        return new CollectorHost(app, dataDirectory, addresses.Select(static a => new Uri(a)).ToList(), admin);
     }
 
     /// <summary>Graceful stop, as on SIGTERM: the server drains, then the pipeline drains and flushes.</summary>
