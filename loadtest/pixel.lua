@@ -15,8 +15,10 @@
 -- done() reports how many pixels were sent but not answered; it should be 0.
 --
 -- done() prints one machine-readable line the harness parses:
---   pixel-accounting: sent=S answered=A ok=O non2xx=N health=H p0=.. p1=.. p2=.. p3=..
--- where p0..p3 are the pixels sent per priority of the default route table.
+--   pixel-accounting: sent=S answered=A ok=O non2xx=N health=H p0=.. p1=.. p2=.. p3=.. requests=R
+--     socket_errors=E timeouts=T sent_by_thread=1:S1,2:S2,...
+-- where p0..p3 are the pixels sent per priority of the default route table, and thread i's pixels
+-- were numbered n=<tag>i-1 .. n=<tag>i-Si.
 
 local ffi = require("ffi")
 ffi.cdef [[
@@ -237,9 +239,14 @@ function done(summary, latency, requests)
       t[name] = t[name] + (tonumber(thread:get(name)) or 0)
     end
   end
+  -- Each thread's pixels carry n=<tag><thread id>-1 .. -<its sent>: the exact set a consumer must find.
+  local by_thread = {}
+  for _, thread in ipairs(threads) do
+    table.insert(by_thread, string.format("%d:%d", tonumber(thread:get("id")) or 0, tonumber(thread:get("sent")) or 0))
+  end
   local e = summary.errors
   io.write(string.format("pixel-accounting: sent=%d answered=%d ok=%d non2xx=%d health=%d p0=%d p1=%d p2=%d p3=%d"
-    .. " requests=%d socket_errors=%d timeouts=%d\n",
+    .. " requests=%d socket_errors=%d timeouts=%d sent_by_thread=%s\n",
     t.sent, t.answered, t.ok, t.non2xx, t.health, t.p0, t.p1, t.p2, t.p3,
-    summary.requests, e.connect + e.read + e.write, e.timeout))
+    summary.requests, e.connect + e.read + e.write, e.timeout, table.concat(by_thread, ",")))
 end

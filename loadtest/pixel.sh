@@ -4,11 +4,15 @@
 #
 #   loadtest/pixel.sh                      # wrk -t1 -c64 -d15s, after a 5s warm-up of each server
 #   DURATION=10s CONNECTIONS=128 loadtest/pixel.sh
+#   SINK=kafka loadtest/pixel.sh           # the Kafka sink against librdkafka's mock cluster
 #
 # Environment: THREADS (1), CONNECTIONS (64), DURATION (15s), WARMUP (5s, 0 = none),
 # TAIL_MS (500: the end of each run sends /healthz so no pixel is in flight when wrk stops),
 # NGINX_WORKERS (auto), SKIP_BUILD (0), KEEP (0: keep the temp dir with data and logs),
-# COLLECTOR_ARGS (extra collector arguments, e.g. "--Beacon:Ring:Capacity=65536").
+# COLLECTOR_ARGS (extra collector arguments, e.g. "--Beacon:Ring:Capacity=65536"),
+# SINK (files: the embedded segment files, counted with the collector's reader; kafka: a mock
+# Kafka cluster, consumed with kcat while the load runs), KAFKA_PARTITIONS (64 per topic),
+# KAFKA_DRAIN_S (60: how long to wait after the collector exits for the consumer to catch up).
 # Talks to 127.0.0.1 only. Exit status: 0 when accounting is OK, 1 otherwise, 2 on setup errors.
 set -euo pipefail
 
@@ -21,6 +25,9 @@ NGINX_WORKERS=${NGINX_WORKERS:-auto}
 SKIP_BUILD=${SKIP_BUILD:-0}
 KEEP=${KEEP:-0}
 COLLECTOR_ARGS=${COLLECTOR_ARGS:-}
+SINK=${SINK:-files}
+KAFKA_PARTITIONS=${KAFKA_PARTITIONS:-64}
+KAFKA_DRAIN_S=${KAFKA_DRAIN_S:-60}
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 lua="$root/loadtest/pixel.lua"
@@ -40,12 +47,18 @@ duration_s=$(seconds "$DURATION")
 warmup_s=$(seconds "$WARMUP")
 [[ $duration_s =~ ^[0-9]+$ && $duration_s -ge 2 ]] || die "DURATION must be at least 2s (got $DURATION)"
 [[ $warmup_s =~ ^[0-9]+$ ]] || die "WARMUP must be whole seconds (got $WARMUP)"
+[[ $SINK == files || $SINK == kafka ]] || die "SINK must be files or kafka (got $SINK)"
+[[ $KAFKA_PARTITIONS =~ ^[1-9][0-9]*$ ]] || die "KAFKA_PARTITIONS must be a positive number (got $KAFKA_PARTITIONS)"
+[[ $KAFKA_DRAIN_S =~ ^[1-9][0-9]*$ ]] || die "KAFKA_DRAIN_S must be whole seconds (got $KAFKA_DRAIN_S)"
+# The collector's default route table: topics {prefix}.p0 .. .p3 and {prefix}.dlq.
+kafka_topics=(beacon.p0 beacon.p1 beacon.p2 beacon.p3 beacon.dlq)
 
 # ---------------------------------------------------------------- tools
 missing=()
 command -v wrk >/dev/null || missing+=(wrk)
 command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
 command -v curl >/dev/null || missing+=(curl)
+if [[ $SINK == kafka ]]; then command -v kcat >/dev/null || missing+=(kcat); fi
 if ((${#missing[@]})); then
   say "installing ${missing[*]} (apt-get)"
   apt-get update -qq
@@ -59,12 +72,23 @@ ulimit -n 65536 2>/dev/null || true # many connections
 tmp=$(mktemp -d /tmp/beacon-pixel.XXXXXX)
 collector_pid=
 nginx_pid=
+mock_pid=     # SINK=kafka: the mock cluster (Beacon.Collector.dll mock-kafka)
+consumer_pid= # SINK=kafka: kcat reading every Beacon topic into $tmp/kafka.out
+stop_pid() { # stop_pid PID SECONDS: SIGTERM, SIGKILL if still running after SECONDS, reap
+  local pid=$1 i
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < $2 * 10; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
 cleanup() {
   local status=$?
   [[ -n $collector_pid ]] && kill -KILL "$collector_pid" 2>/dev/null || true
   [[ -n $nginx_pid ]] && kill -TERM "$nginx_pid" 2>/dev/null || true
   [[ -n $nginx_pid ]] && wait "$nginx_pid" 2>/dev/null || true
   [[ -n $collector_pid ]] && wait "$collector_pid" 2>/dev/null || true
+  [[ -n $consumer_pid ]] && stop_pid "$consumer_pid" 5
+  [[ -n $mock_pid ]] && stop_pid "$mock_pid" 5
   if [[ $KEEP == 1 ]]; then
     say "kept $tmp"
   else
@@ -105,14 +129,65 @@ fi
 cp -r "$(dirname "$dll")" "$tmp/collector"
 dll="$tmp/collector/$(basename "$dll")"
 
+# ---------------------------------------------------------------- SINK=kafka: mock cluster and consumer
+sink_args=()
+if [[ $SINK == kafka ]]; then
+  # The collector's own command: it creates Beacon's topics, prints the bootstrap servers as its
+  # first line and runs until SIGTERM. The mock silently forgets a partition's oldest data past
+  # ~5 MiB, hence many partitions and a consumer that reads while the load runs.
+  dotnet "$dll" mock-kafka --partitions "$KAFKA_PARTITIONS" >"$tmp/mock-kafka.out" 2>"$tmp/mock-kafka.log" &
+  mock_pid=$!
+  boot=
+  for _ in $(seq 300); do
+    if [[ -s $tmp/mock-kafka.out ]] && (($(wc -l <"$tmp/mock-kafka.out") >= 1)); then
+      boot=$(head -1 "$tmp/mock-kafka.out")
+      break
+    fi
+    kill -0 "$mock_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  [[ -n $boot ]] || { cat "$tmp/mock-kafka.log" >&2; die "the mock Kafka cluster did not start"; }
+
+  # One balanced consumer (own group, from the beginning) for every Beacon topic, unbuffered, one
+  # line per record: "<topic> <value>". It runs through warm-up and run, and stops after the drain.
+  kcat -b "$boot" -C -G "beacon-pixel-$$-$RANDOM" "${kafka_topics[@]}" -o beginning -u -q -f '%t %s\n' \
+    >"$tmp/kafka.out" 2>"$tmp/kcat.log" &
+  consumer_pid=$!
+  sink_args=("--Beacon:Kafka:BootstrapServers=$boot")
+fi
+
 beacon_port=$(free_port)
+admin_port=$(free_port)
 # Retention is lifted so no segment is deleted before it is counted, whatever the run length.
+# The admin listener (metrics, probes; *:9090 by default) gets its own loopback port, so the run
+# neither listens beyond 127.0.0.1 nor collides with another collector on this machine.
 # shellcheck disable=SC2086 # COLLECTOR_ARGS is a list of arguments
 dotnet "$dll" --urls "http://127.0.0.1:$beacon_port" --Beacon:DataDirectory="$tmp/data" \
-  --Beacon:Segments:RetentionMaxBytes=1099511627776 $COLLECTOR_ARGS >"$tmp/collector.log" 2>&1 &
+  --Beacon:Segments:RetentionMaxBytes=1099511627776 --Beacon:Admin:Urls="http://127.0.0.1:$admin_port" \
+  "${sink_args[@]}" $COLLECTOR_ARGS >"$tmp/collector.log" 2>&1 &
 collector_pid=$!
 wait_http "http://127.0.0.1:$beacon_port/healthz" 60 "$collector_pid" \
   || { cat "$tmp/collector.log" >&2; die "the collector did not become healthy"; }
+
+# SINK=kafka: one probe pixel, answered 2xx and then seen by the consumer, proves the whole path
+# (collector -> producer -> mock -> group join -> kcat) works before the load starts. It is
+# counted in the accounting like any answered pixel.
+probe_n=
+if [[ $SINK == kafka ]]; then
+  probe_n="probe$$x$RANDOM"
+  probe_started=$SECONDS
+  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
+    "http://127.0.0.1:$beacon_port/b.gif?e=pv&a=loadtest&p=web&n=$probe_n" || true)
+  [[ $code == 2?? ]] || die "the probe pixel was answered ${code:-nothing}"
+  until grep -q "\"n\":\"$probe_n\"" "$tmp/kafka.out"; do
+    kill -0 "$consumer_pid" 2>/dev/null || { cat "$tmp/kcat.log" >&2; die "kcat exited"; }
+    kill -0 "$mock_pid" 2>/dev/null || { cat "$tmp/mock-kafka.log" >&2; die "the mock Kafka cluster exited"; }
+    ((SECONDS - probe_started < 60)) \
+      || { cat "$tmp/kcat.log" >&2; tail -20 "$tmp/collector.log" >&2; die "the probe pixel never reached the consumer"; }
+    sleep 0.2
+  done
+  probe_s=$((SECONDS - probe_started))
+fi
 
 # ---------------------------------------------------------------- start nginx (own config, not the system one)
 nginx_port=$(free_port)
@@ -175,14 +250,41 @@ summary() { # summary NAME: one table row
     "$(field "$out" non2xx)" "$(field "$out" socket_errors)" "$(field "$out" timeouts)"
 }
 
+# ---------------------------------------------------------------- CPU accounting (SINK=kafka)
+threads_cpu() { # threads_cpu PID: one line per thread, "tid ticks comm" (utime+stime; comm may hold spaces;
+  # a thread may exit between the glob and the read)
+  { cat /proc/"$1"/task/*/stat 2>/dev/null || true; } | awk '{
+    tid = $1; c = $0; sub(/\) [^)]*$/, "", c); c = substr(c, index(c, "(") + 1); gsub(/ /, "_", c)
+    r = $0; sub(/^.*\) /, "", r); split(r, f, " "); print tid, f[12] + f[13], c }'
+}
+process_ticks() { # process_ticks PID: utime+stime of the whole process, exited threads included
+  { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' /proc/"$1"/stat 2>/dev/null || true; } | grep . || echo 0
+}
+busy_ticks() { # all CPUs: busy and total ticks since boot
+  awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat
+}
+cpu_sample() { # cpu_sample NAME
+  threads_cpu "$collector_pid" >"$tmp/cpu-$1.threads"
+  printf '%s %s %s %s %s\n' "$(date +%s%N)" "$(process_ticks "$collector_pid")" "$(process_ticks "$mock_pid")" \
+    "$(process_ticks "$consumer_pid")" "$(busy_ticks)" >"$tmp/cpu-$1.totals"
+}
+
+sink_note=
+[[ $SINK == kafka ]] && sink_note="; sink: kafka (mock cluster, $KAFKA_PARTITIONS partitions per topic, consumer joined in ${probe_s}s)"
 say "== pixel load: wrk -t$THREADS -c$CONNECTIONS -d${duration_s}s --latency, same settings for both;" \
-  "warm-up ${warmup_s}s each; $(nproc) CPUs; nginx worker_processes $NGINX_WORKERS ($nginx_workers workers)"
+  "warm-up ${warmup_s}s each; $(nproc) CPUs; nginx worker_processes $NGINX_WORKERS ($nginx_workers workers)$sink_note"
 if ((warmup_s > 0)); then
   run_wrk beacon-warmup "$beacon_port" "$warmup_s" w
   run_wrk nginx-warmup "$nginx_port" "$warmup_s" w
 fi
 run_wrk nginx "$nginx_port" "$duration_s" m
+[[ $SINK == kafka ]] && cpu_sample start
 run_wrk beacon "$beacon_port" "$duration_s" m
+if [[ $SINK == kafka ]]; then
+  cpu_sample end
+  # The collector's own counters as the run ends (admin listener; absent in older builds: n/a).
+  curl -s --max-time 5 "http://127.0.0.1:$admin_port/metrics" >"$tmp/metrics.txt" 2>/dev/null || true
+fi
 
 printf '%-8s %12s %9s %9s %9s %9s %9s\n' target requests/s p50-ms p99-ms non-2xx sock-err timeouts
 summary nginx
@@ -192,6 +294,40 @@ beacon_rps=$(awk '/^Requests\/sec:/ {print $2}' "$tmp/beacon.out")
 ratio=$(awk -v b="$beacon_rps" -v n="$nginx_rps" 'BEGIN { printf "%.2f", (n > 0 ? b / n : 0) }')
 say "ratio beacon/nginx (requests/s): $ratio"
 say "(requests/s counts every answered request, including the ${TAIL_MS}ms /healthz tail of each run)"
+
+if [[ $SINK == kafka ]]; then
+  hz=$(getconf CLK_TCK)
+  read -r t0 c0 m0 k0 b0 a0 <"$tmp/cpu-start.totals"
+  read -r t1 c1 m1 k1 b1 a1 <"$tmp/cpu-end.totals"
+  wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
+  beacon_requests=$(field "$tmp/beacon.out" requests)
+  # Per thread: ticks at the end minus ticks at the start (0 for a thread born during the run).
+  awk -v hz="$hz" -v out="$tmp/cpu-threads.txt" '
+    NR == FNR { start[$1] = $2; next }
+    { d = $2 - ($1 in start ? start[$1] : 0); if (d <= 0) next
+      if ($3 ~ /^rdk:/) rdk += d
+      byname[$3] += d; count[$3]++ }
+    END {
+      printf "%d\n", rdk
+      for (n in byname) printf "%d %s %d\n", byname[n], n, count[n] > out
+    }' "$tmp/cpu-start.threads" "$tmp/cpu-end.threads" >"$tmp/cpu-rdk.txt"
+  rdk_ticks=$(cat "$tmp/cpu-rdk.txt")
+  collector_ticks=$((c1 - c0))
+  cpu_s=$(awk -v t="$collector_ticks" -v hz="$hz" 'BEGIN { printf "%.2f", t / hz }')
+  rdk_s=$(awk -v t="$rdk_ticks" -v hz="$hz" 'BEGIN { printf "%.2f", t / hz }')
+  rdk_share=$(awk -v r="$rdk_ticks" -v c="$collector_ticks" 'BEGIN { printf "%.1f", (c > 0 ? 100 * r / c : 0) }')
+  cpu_per_m=$(awk -v t="$collector_ticks" -v hz="$hz" -v n="$beacon_requests" \
+    'BEGIN { printf "%.1f", (n > 0 ? t / hz / (n / 1e6) : 0) }')
+  say "== collector CPU during the measured Beacon run (${wall}s wall, $beacon_requests requests)"
+  say "collector: ${cpu_s} CPU-s ($(awk -v s="$cpu_s" -v w="$wall" 'BEGIN { printf "%.2f", s / w }') cores)," \
+    "${cpu_per_m} CPU-s per million requests"
+  say "librdkafka threads (rdk:*): ${rdk_s} CPU-s = ${rdk_share}% of the collector's CPU"
+  say "by thread name: $(sort -rn "$tmp/cpu-threads.txt" | head -7 | awk -v hz="$hz" '{
+    printf "%s%s%s %.2fs", (NR > 1 ? ", " : ""), $2, ($3 > 1 ? " (x" $3 ")" : ""), $1 / hz }')"
+  say "same box meanwhile: mock cluster $(awk -v t=$((m1 - m0)) -v hz="$hz" 'BEGIN { printf "%.2f", t / hz }') CPU-s," \
+    "kcat consumer $(awk -v t=$((k1 - k0)) -v hz="$hz" 'BEGIN { printf "%.2f", t / hz }') CPU-s;" \
+    "all CPUs busy $(awk -v b=$((b1 - b0)) -v a=$((a1 - a0)) 'BEGIN { printf "%.0f", (a > 0 ? 100 * b / a : 0) }')%"
+fi
 
 # ---------------------------------------------------------------- stop both, then account
 stop_started=$(date +%s%N)
@@ -215,6 +351,31 @@ kill -KILL "$nginx_pid" 2>/dev/null || true
 wait "$nginx_pid" 2>/dev/null || true
 nginx_pid=
 
+# SINK=kafka: the collector has flushed its producer; let the consumer catch up until its output
+# stops growing (3 s without a new byte, at most KAFKA_DRAIN_S), then stop it and the mock.
+if [[ $SINK == kafka ]]; then
+  drain_started=$SECONDS
+  last=-1 stable=0
+  while ((SECONDS - drain_started < KAFKA_DRAIN_S)); do
+    size=$(stat -c %s "$tmp/kafka.out")
+    if ((size == last)); then
+      stable=$((stable + 1))
+      ((stable >= 6)) && break
+    else
+      stable=0 last=$size
+    fi
+    sleep 0.5
+  done
+  drain_s=$((SECONDS - drain_started))
+  drain_note="stopped growing"
+  ((stable >= 6)) || drain_note="still growing after ${KAFKA_DRAIN_S}s (raise KAFKA_DRAIN_S)"
+  kill -0 "$consumer_pid" 2>/dev/null || drain_note="kcat had exited: $(head -c 300 "$tmp/kcat.log")"
+  stop_pid "$consumer_pid" 10
+  consumer_pid=
+  stop_pid "$mock_pid" 10
+  mock_pid=
+fi
+
 runs=(beacon)
 ((warmup_s > 0)) && runs=(beacon-warmup beacon)
 sent=0 answered=0 ok=0 non2xx=0 sockerr=0 exp_p0=0 exp_p1=0 exp_p2=0 exp_p3=0
@@ -225,22 +386,24 @@ for run in "${runs[@]}"; do
   for p in 0 1 2 3; do ((exp_p$p += $(field "$out" p$p))) || true; done
 done
 
-# Count every topic's records with the collector's own reader, and collect each record's n
-# (the pixel's unique counter; in the dead-letter topic it is inside the raw query).
 declare -A records
 total=0
-: >"$tmp/n.txt"
-for topic in p0 p1 p2 p3 dlq; do
-  n=$(timeout 300 dotnet "$dll" tail "beacon.$topic" --Beacon:DataDirectory="$tmp/data" 2>"$tmp/tail-$topic.err" \
-    | awk -v out="$tmp/n.txt" '{ c++
-        if (match($0, /"n":"[^"]*"/)) print substr($0, RSTART + 5, RLENGTH - 6) >> out
-        else if (match($0, /[?&]n=[A-Za-z0-9-]+/)) print substr($0, RSTART + 3, RLENGTH - 3) >> out
-      } END { print c + 0 }')
-  records[$topic]=$n
-  ((total += n)) || true
-  if [[ -s $tmp/tail-$topic.err ]]; then say "tail beacon.$topic: $(head -c 300 "$tmp/tail-$topic.err")"; fi
-done
-distinct=$(sort -u "$tmp/n.txt" | wc -l)
+if [[ $SINK == files ]]; then
+  # Count every topic's records with the collector's own reader, and collect each record's n
+  # (the pixel's unique counter; in the dead-letter topic it is inside the raw query).
+  : >"$tmp/n.txt"
+  for topic in p0 p1 p2 p3 dlq; do
+    n=$(timeout 300 dotnet "$dll" tail "beacon.$topic" --Beacon:DataDirectory="$tmp/data" 2>"$tmp/tail-$topic.err" \
+      | awk -v out="$tmp/n.txt" '{ c++
+          if (match($0, /"n":"[^"]*"/)) print substr($0, RSTART + 5, RLENGTH - 6) >> out
+          else if (match($0, /[?&]n=[A-Za-z0-9-]+/)) print substr($0, RSTART + 3, RLENGTH - 3) >> out
+        } END { print c + 0 }')
+    records[$topic]=$n
+    ((total += n)) || true
+    if [[ -s $tmp/tail-$topic.err ]]; then say "tail beacon.$topic: $(head -c 300 "$tmp/tail-$topic.err")"; fi
+  done
+  distinct=$(sort -u "$tmp/n.txt" | wc -l)
+fi
 admitted=$(sed -n 's/.*Pipeline drained after \([0-9]*\) admitted records.*/\1/p' "$tmp/collector.log" | tail -1)
 
 # Harness self-check on nginx: its access log must hold exactly the pixels nginx answered.
@@ -252,6 +415,186 @@ for run in "${nginx_runs[@]}"; do
   ((nginx_unanswered += $(field "$tmp/$run.out" sent) - $(field "$tmp/$run.out" answered))) || true
 done
 nginx_logged=$(awk '$7 ~ /^\/b[\/.]/' "$tmp/nginx/access.log" | wc -l)
+
+if [[ $SINK == kafka ]]; then
+  # One line per consumed record: "topic n event_id" (n from props, or from the raw query of a
+  # dead letter), plus the records per topic.
+  : >"$tmp/kafka-n.txt"
+  awk -v out="$tmp/kafka-n.txt" '
+    { c[$1]++; n = ""; e = "-"
+      if (match($0, /"n":"[^"]*"/)) n = substr($0, RSTART + 5, RLENGTH - 6)
+      else if (match($0, /[?&]n=[A-Za-z0-9-]+/)) n = substr($0, RSTART + 3, RLENGTH - 3)
+      if (match($0, /"event_id":"[^"]*"/)) e = substr($0, RSTART + 12, RLENGTH - 13)
+      if (n == "") { unparsed++; next }
+      print $1, n, e > out }
+    END { for (t in c) print t, c[t]; print "unparsed", unparsed + 0 }' "$tmp/kafka.out" >"$tmp/kafka-topics.txt"
+  unparsed=$(awk '$1 == "unparsed" { print $2 }' "$tmp/kafka-topics.txt")
+  cut -d' ' -f1,2 "$tmp/kafka-n.txt" | LC_ALL=C sort -u | awk '{ c[$1]++ } END { for (t in c) print t, c[t] }' \
+    >"$tmp/kafka-topics-distinct.txt"
+  declare -A distinct_in
+  for t in "${kafka_topics[@]}"; do
+    records[${t#beacon.}]=$(awk -v t="$t" '$1 == t { print $2 }' "$tmp/kafka-topics.txt")
+    records[${t#beacon.}]=${records[${t#beacon.}]:-0}
+    distinct_in[${t#beacon.}]=$(awk -v t="$t" '$1 == t { print $2 }' "$tmp/kafka-topics-distinct.txt")
+    distinct_in[${t#beacon.}]=${distinct_in[${t#beacon.}]:-0}
+    ((total += records[${t#beacon.}])) || true
+  done
+  cut -d' ' -f2 "$tmp/kafka-n.txt" | LC_ALL=C sort -u >"$tmp/kafka-n-distinct.txt"
+  with_n=$(wc -l <"$tmp/kafka-n.txt")
+  distinct=$(wc -l <"$tmp/kafka-n-distinct.txt")
+  pairs=$(cut -d' ' -f2,3 "$tmp/kafka-n.txt" | LC_ALL=C sort -u | wc -l)
+  dups=$((with_n - distinct))         # extra copies of a pixel (at-least-once redelivery)
+  dups_new_id=$((pairs - distinct))   # ... of which carry another event_id: the pixel recorded twice
+
+  # The exact set of pixels sent: thread i of the run tagged T sent n=Ti-1 .. n=Ti-S (pixel.lua).
+  : >"$tmp/kafka-expected.txt"
+  for run in "${runs[@]}"; do
+    tag=m
+    [[ $run == beacon-warmup ]] && tag=w
+    sed -n 's/^pixel-accounting:.* sent_by_thread=\([0-9:,]*\).*/\1/p' "$tmp/$run.out" | tr ',' '\n' \
+      | awk -F: -v tag="$tag" 'NF == 2 { print tag $1, $2 }' >>"$tmp/kafka-expected.txt"
+  done
+  read -r found unexpected probe_seen < <(awk -v probe="$probe_n" '
+    NR == FNR { max[$1] = $2; next }
+    $1 == probe { p = 1; next }
+    { i = index($1, "-"); pre = substr($1, 1, i - 1); k = substr($1, i + 1)
+      if (i > 1 && (pre in max) && k ~ /^[0-9]+$/ && k + 0 >= 1 && k + 0 <= max[pre]) found++; else unexpected++ }
+    END { print found + 0, unexpected + 0, p + 0 }' "$tmp/kafka-expected.txt" "$tmp/kafka-n-distinct.txt")
+  missing=$((sent - found + 1 - probe_seen))
+  if ((missing > 0)); then
+    { awk '{ for (k = 1; k <= $2; k++) print $1 "-" k }' "$tmp/kafka-expected.txt"; echo "$probe_n"; } \
+      | LC_ALL=C sort >"$tmp/kafka-expected-n.txt"
+    LC_ALL=C comm -23 "$tmp/kafka-expected-n.txt" "$tmp/kafka-n-distinct.txt" >"$tmp/kafka-missing-n.txt"
+  fi
+
+  # What the producer could not deliver waits in the spool ($tmp/data/spool/p?/TOPIC/*.seg), to be
+  # replayed on the next start: with a healthy Kafka it stays empty.
+  spool_segments=$(find "$tmp/data/spool" -name '*.seg' 2>/dev/null | wc -l)
+  spool_bytes=$(find "$tmp/data/spool" -name '*.seg' -printf '%s\n' 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
+  spool_records=0
+  : >"$tmp/spool-n.txt"
+  if ((spool_bytes > 0)); then
+    for lane in "$tmp"/data/spool/p?/*/; do
+      lane=${lane%/}
+      c=$(timeout 120 dotnet "$dll" tail "$(basename "$lane")" --Beacon:DataDirectory="$(dirname "$lane")" 2>/dev/null \
+        | awk -v out="$tmp/spool-n.txt" '{ while (match($0, /"n":"[^"]*"/)) {
+            print substr($0, RSTART + 5, RLENGTH - 6) >> out; c++; $0 = substr($0, RSTART + RLENGTH) } }
+            END { print c + 0 }' || true)
+      spool_records=$((spool_records + ${c:-0}))
+    done
+  fi
+  kafka_errors=$(grep -c 'KafkaSink\[' "$tmp/collector.log" || true)
+  metric() { # metric NAME: the sum of its series in the scrape taken as the run ended, or n/a
+    awk -v m="$1" '$1 == m || index($1, m "{") == 1 { s += $NF; f = 1 } END { print (f ? s : "n/a") }' "$tmp/metrics.txt"
+  }
+  histogram_q() { # histogram_q NAME Q: the bucket holding quantile Q of an unlabelled histogram
+    awk -v m="$1" -v q="$2" '
+      index($1, m "_bucket{le=\"") == 1 { le = $1; sub(/.*le="/, "", le); sub(/".*/, "", le); n++; L[n] = le; C[n] = $NF }
+      $1 == m "_count" { count = $NF }
+      END { if (!count) { print "n/a"; exit }
+            for (i = 1; i <= n; i++) if (C[i] >= q * count) {
+              print (L[i] == "+Inf" ? ">" L[i - 1] : "<=" L[i]) "s"; exit } }' "$tmp/metrics.txt"
+  }
+
+  say "== accounting (beacon: warm-up + run + 1 probe pixel; records consumed from Kafka with kcat)"
+  if ((collector_died)); then
+    say "collector: had already exited (status $collector_status) when the run ended; ring admitted ${admitted:-?}"
+  else
+    say "collector: SIGTERM -> exit $collector_status after ${stop_ms}ms (producer flushed); ring admitted ${admitted:-?}" \
+      "(from its drain log); Kafka warnings/errors in its log: $kafka_errors"
+  fi
+  if ((kafka_errors > 0)); then
+    say "  first: $(grep -m1 -A1 'KafkaSink\[' "$tmp/collector.log" | tr -s ' \n' ' ' | head -c 300)"
+  fi
+  say "consumer: read for ${drain_s}s after the collector exited ($drain_note)"
+  say "collector metrics as the run ended: kafka delivered $(metric beacon_kafka_delivered_total)," \
+    "failed $(metric beacon_kafka_failed_total), in flight $(metric beacon_kafka_in_flight);" \
+    "spooled $(metric beacon_spool_spooled_total); ring shed $(metric beacon_ring_shed_total);" \
+    "receive->ack latency p50 $(histogram_q beacon_event_latency_seconds 0.5)," \
+    "p99 $(histogram_q beacon_event_latency_seconds 0.99)"
+  say "wrk: pixels sent $sent, answered $answered, 2xx $ok, non-2xx $non2xx, socket errors $sockerr," \
+    "unanswered when wrk stopped $((sent - answered)); + 1 probe pixel (2xx)"
+  say "records consumed: p0 ${records[p0]} p1 ${records[p1]} p2 ${records[p2]} p3 ${records[p3]} dlq ${records[dlq]} = $total" \
+    "($distinct distinct pixel counters n)"
+  say "duplicates: $dups (same n consumed more than once; $((dups - dups_new_id)) with the same event_id," \
+    "$dups_new_id with another event_id)"
+  if ((dups > 0)); then
+    say "  e.g. $(cut -d' ' -f2 "$tmp/kafka-n.txt" | LC_ALL=C sort | uniq -d | head -5 | tr '\n' ' ')"
+  fi
+  say "pixels sent per priority:   p0 $exp_p0 p1 $exp_p1 p2 $exp_p2 p3 $exp_p3 (+ the probe in p1)"
+  if ((distinct_in[p0] != exp_p0 || distinct_in[p1] != exp_p1 + 1 || distinct_in[p2] != exp_p2 \
+    || distinct_in[p3] != exp_p3)) && ((non2xx == 0 && sent == answered)); then
+    say "warning: distinct records per topic differ from the pixels sent per priority (misrouted, shed or dead-lettered)"
+  fi
+  if ((spool_segments == 0)); then
+    say "spool after exit: empty (no *.seg under data/spool)"
+  else
+    say "spool after exit: $spool_segments segment files, $spool_bytes bytes, $spool_records records left" \
+      "(not delivered to Kafka; replayed on the next start)"
+  fi
+  if ((nginx_logged == nginx_answered && nginx_unanswered == 0)); then
+    say "harness check: nginx logged $nginx_logged pixels = $nginx_answered answered: OK"
+  else
+    say "harness check: nginx logged $nginx_logged pixels, answered $nginx_answered, unanswered $nginx_unanswered: MISMATCH"
+  fi
+
+  status=0
+  if ((collector_died)); then
+    say "collector: DIED during the load test (exit status $collector_status); last log lines:"
+    tail -40 "$tmp/collector.log"
+    status=1
+  elif [[ $collector_status != 0 ]]; then
+    say "collector did not exit 0 on SIGTERM ($collector_status); last log lines:"
+    tail -20 "$tmp/collector.log"
+    status=1
+  fi
+  unknown=$((sent - answered + non2xx + sockerr))
+  if ((sent != answered || sockerr != 0)); then
+    say "warning: $((sent - answered)) pixels unanswered at stop, $sockerr socket errors: their fate is unknown"
+  fi
+  if ((missing > 0)); then
+    say "missing n: $(head -10 "$tmp/kafka-missing-n.txt" | tr '\n' ' ')$( ((missing > 10)) && echo …)"
+    if [[ -s $tmp/spool-n.txt ]]; then
+      say "  of the missing, $(LC_ALL=C sort -u "$tmp/spool-n.txt" | LC_ALL=C comm -12 "$tmp/kafka-missing-n.txt" - | wc -l)" \
+        "are still in the spool"
+    fi
+  fi
+  if ((unparsed > 0)); then
+    say "warning: $unparsed consumed records carry no pixel counter n"
+    status=1
+  fi
+  if ((unexpected > 0)); then
+    say "warning: $unexpected distinct n consumed that no wrk run sent, e.g." \
+      "$(awk 'NR == FNR { max[$1] = $2; next } { i = index($1, "-"); pre = substr($1, 1, i - 1)
+         if (!(pre in max) || substr($1, i + 1) + 0 > max[pre]) print $1 }' "$tmp/kafka-expected.txt" \
+         "$tmp/kafka-n-distinct.txt" | grep -v "^$probe_n\$" | head -5 | tr '\n' ' ')"
+    status=1
+  fi
+  if ((dups_new_id > 0)); then
+    say "warning: $dups_new_id pixels were recorded twice with different event ids (not a redelivery)"
+    status=1
+  fi
+  if ((missing == 0)); then
+    verdict="accounting: OK (all $((ok + 1)) answered pixels' n present: $ok + the probe; $total records consumed, $dups duplicates)"
+    ((status == 0)) || verdict="accounting: FAILED (every answered pixel's n is present, but see above)"
+  elif ((unknown > 0 && missing <= unknown)); then
+    verdict="accounting: INCONCLUSIVE (missing $missing, $unknown pixels non-2xx or of unknown fate; raise TAIL_MS)"
+    status=1
+  else
+    verdict="accounting: FAILED (missing $missing)"
+    status=1
+  fi
+
+  beacon_p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$tmp/beacon.out")")
+  beacon_p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$tmp/beacon.out")")
+  say "== Kafka-mode summary (wrk -t$THREADS -c$CONNECTIONS -d${duration_s}s; librdkafka mock cluster, $KAFKA_PARTITIONS partitions per topic)"
+  say "Beacon->Kafka events/s: $beacon_rps (nginx empty_gif $nginx_rps; ratio $ratio)"
+  say "Beacon latency: p50 ${beacon_p50} ms, p99 ${beacon_p99} ms"
+  say "producer CPU share: ${rdk_share}% (librdkafka threads ${rdk_s} of the collector's ${cpu_s} CPU-s)"
+  say "collector CPU per million requests: ${cpu_per_m} CPU-s"
+  say "$verdict"
+  exit "$status"
+fi
 
 say "== accounting (beacon: warm-up + run)"
 if ((collector_died)); then

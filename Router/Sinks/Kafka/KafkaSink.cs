@@ -19,13 +19,13 @@ public sealed partial class KafkaSink : IRecordSink
     private readonly Spool _spool;
     private readonly SpoolReplayer _replayer;
     private readonly KafkaHealth _health = new();
-    private readonly ConcurrentQueue<DeliveryResult<byte[], byte[]>> _failed = new();
-    private readonly Action<DeliveryReport<byte[], byte[]>> _onDelivery;
+    private readonly ConcurrentQueue<(DeliveryResult<byte[], byte[]> Report, long ReceivedAtMs)> _failed = new();
     private readonly KafkaSinkOptions _options;
     private readonly KafkaSinkCounters _counters;
     private readonly ILogger _logger;
     private readonly Histogram<double>? _acknowledged;
     private int _brokersUp = -1;
+    private bool _queueFull;
     private bool _disposed;
 
     public KafkaSink(
@@ -56,7 +56,6 @@ public sealed partial class KafkaSink : IRecordSink
             .SetLogHandler(OnLog)
             .SetStatisticsHandler(OnStatistics)
             .Build();
-        _onDelivery = OnDelivery;
         _replayer = new SpoolReplayer(_producer, spool, spoolOptions, _health, counters, time ?? TimeProvider.System);
     }
 
@@ -111,13 +110,21 @@ public sealed partial class KafkaSink : IRecordSink
             };
             try
             {
-                _producer.Produce(record.Topic, message, _onDelivery);
+                // The report's timestamp is librdkafka's, not ours: keep the receive time for latency and spooling.
+                var receivedAtMs = record.TimestampMs;
+                _producer.Produce(record.Topic, message, report => OnDelivery(report, receivedAtMs));
                 _counters.CountProduced();
+                _queueFull = false;
                 return;
             }
             catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
             {
                 // The producer is as far behind as we let it get: spool rather than wait.
+                if (!_queueFull)
+                {
+                    _queueFull = true;
+                    LogQueueFull(_logger);
+                }
             }
         }
 
@@ -156,19 +163,19 @@ public sealed partial class KafkaSink : IRecordSink
         _spool.Dispose();
     }
 
-    private void OnDelivery(DeliveryReport<byte[], byte[]> report)
+    private void OnDelivery(DeliveryReport<byte[], byte[]> report, long receivedAtMs)
     {
         if (report.Status == PersistenceStatus.Persisted)
         {
             _counters.CountDelivered();
             _health.Succeeded();
-            _acknowledged?.Record((DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - report.Message.Timestamp.UnixTimestampMs) / 1000.0);
+            _acknowledged?.Record((DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - receivedAtMs) / 1000.0);
             return;
         }
 
         // Not persisted, or possibly persisted after a timeout: spool it. A possible duplicate keeps its event id.
         _health.Failed();
-        _failed.Enqueue(report);
+        _failed.Enqueue((report, receivedAtMs));
         _counters.CountFailed();
     }
 
@@ -177,9 +184,10 @@ public sealed partial class KafkaSink : IRecordSink
     {
         while (_failed.TryDequeue(out var failed))
         {
-            var (priority, route, sampleRate) = KafkaHeaders.Read(failed.Message.Headers);
-            _spool.TryAppend(new SinkRecord(failed.Topic, failed.Message.Key, failed.Message.Value,
-                failed.Message.Timestamp.UnixTimestampMs, priority, route, sampleRate));
+            var (report, receivedAtMs) = failed;
+            var (priority, route, sampleRate) = KafkaHeaders.Read(report.Message.Headers);
+            _spool.TryAppend(new SinkRecord(report.Topic, report.Message.Key, report.Message.Value,
+                receivedAtMs, priority, route, sampleRate));
         }
     }
 
@@ -224,6 +232,9 @@ public sealed partial class KafkaSink : IRecordSink
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Debug, Message = "librdkafka {Facility}: {Message}")]
     private static partial void LogLibrdkafka(ILogger logger, string facility, string message);
+
+    [LoggerMessage(EventId = 203, Level = LogLevel.Warning, Message = "The producer's queue is full; records go to the spool until it drains.")]
+    private static partial void LogQueueFull(ILogger logger);
 
     [LoggerMessage(EventId = 202, Level = LogLevel.Error, Message = "{Count} records were still unsettled when the producer closed.")]
     private static partial void LogUnsettledAtShutdown(ILogger logger, int count);

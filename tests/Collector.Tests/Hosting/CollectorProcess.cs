@@ -9,13 +9,17 @@ internal sealed partial class CollectorProcess : IDisposable
     private const int Sigterm = 15;
     private readonly Process _process;
 
-    private CollectorProcess(Process process, Uri address)
+    private CollectorProcess(Process process, Uri address, Uri adminAddress)
     {
         _process = process;
         Address = address;
+        AdminAddress = adminAddress;
     }
 
     public Uri Address { get; }
+
+    /// <summary>The admin listener (metrics, probes).</summary>
+    public Uri AdminAddress { get; }
 
     public int ExitCode => _process.ExitCode;
 
@@ -38,7 +42,8 @@ internal sealed partial class CollectorProcess : IDisposable
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("the collector did not start");
-        return new CollectorProcess(process, await ReadListeningAddressAsync(process));
+        var (address, admin) = await ReadAddressesAsync(process);
+        return new CollectorProcess(process, address, admin);
     }
 
     /// <summary>What Kubernetes or systemd sends to stop it.</summary>
@@ -62,23 +67,35 @@ internal sealed partial class CollectorProcess : IDisposable
         _process.Dispose();
     }
 
-    private static async Task<Uri> ReadListeningAddressAsync(Process collector)
+    /// <summary>Reads the admin listener's log line, then the public one's ("Now listening on").</summary>
+    private static async Task<(Uri Public, Uri Admin)> ReadAddressesAsync(Process collector)
     {
-        const string marker = "Now listening on: ";
+        const string adminMarker = "Admin endpoints (metrics, health) on: ";
+        const string publicMarker = "Now listening on: ";
+        Uri? admin = null;
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         while (await collector.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
         {
-            var at = line.IndexOf(marker, StringComparison.Ordinal);
-            if (at >= 0)
+            if (Find(line, adminMarker) is { } adminAddress)
+            {
+                admin = new Uri(adminAddress);
+            }
+            else if (Find(line, publicMarker) is { } publicAddress)
             {
                 // Keep draining the output so the collector never blocks on a full pipe.
                 _ = collector.StandardOutput.ReadToEndAsync(CancellationToken.None);
                 _ = collector.StandardError.ReadToEndAsync(CancellationToken.None);
-                return new Uri(line[(at + marker.Length)..].Trim());
+                return (new Uri(publicAddress), admin ?? throw new InvalidOperationException("no admin address logged"));
             }
         }
 
         throw new InvalidOperationException("the collector exited before it listened");
+    }
+
+    private static string? Find(string line, string marker)
+    {
+        var at = line.IndexOf(marker, StringComparison.Ordinal);
+        return at < 0 ? null : line[(at + marker.Length)..].Trim();
     }
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]

@@ -13,15 +13,33 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output) : IDisposabl
     private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "beacon-tests", Guid.NewGuid().ToString("N"));
 
     [Fact]
-    public async Task Sigterm_during_load_loses_no_pixel_that_was_answered()
+    public async Task Sigterm_during_load_turns_readiness_off_keeps_serving_through_the_drain_delay_and_loses_nothing_answered()
     {
         const int maxRequests = 40_000;
         const int sigtermAfter = 3_000;
-        using var collector = await CollectorProcess.StartAsync("--Beacon:DataDirectory=" + _dataDirectory);
+        using var collector = await CollectorProcess.StartAsync("--Beacon:DataDirectory=" + _dataDirectory, "--Beacon:Drain:Delay=00:00:02");
         using var client = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = collector.Address, Timeout = TimeSpan.FromSeconds(30) };
+        using var admin = new HttpClient { BaseAddress = collector.AdminAddress };
         var answered = new ConcurrentBag<int>();
+        var answeredWhileNotReady = 0;
+        var notReady = false;
         var next = -1;
 
+        var probe = Task.Run(async () =>
+        {
+            while (!notReady)
+            {
+                try
+                {
+                    using var readyz = await admin.GetAsync("/readyz");
+                    notReady = readyz.StatusCode == HttpStatusCode.ServiceUnavailable;
+                }
+                catch (HttpRequestException)
+                {
+                    return;
+                }
+            }
+        });
         await Task.WhenAll(Enumerable.Range(0, 16).Select(async _ =>
         {
             int n;
@@ -38,6 +56,10 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output) : IDisposabl
                     if (response.StatusCode == HttpStatusCode.OK)
                     {
                         answered.Add(n);
+                        if (notReady)
+                        {
+                            Interlocked.Increment(ref answeredWhileNotReady);
+                        }
                     }
                 }
                 catch (HttpRequestException)
@@ -47,6 +69,7 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output) : IDisposabl
             }
         }));
         await collector.WaitForExitAsync(TimeSpan.FromMinutes(1));
+        await probe;
 
         Assert.Equal(0, collector.ExitCode);
         var stored = new List<int>();
@@ -59,7 +82,9 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output) : IDisposabl
             }
         }
 
-        output.WriteLine($"answered {answered.Count}, stored {stored.Count}, requests started {Math.Min(next, maxRequests)}");
+        output.WriteLine($"answered {answered.Count} ({answeredWhileNotReady} while not ready), stored {stored.Count}, requests started {Math.Min(next, maxRequests)}");
+        Assert.True(notReady, "/readyz never reported not ready");
+        Assert.True(answeredWhileNotReady > 0, "nothing was served during the drain delay");
         Assert.True(answered.Count >= sigtermAfter, $"only {answered.Count} pixels were answered before the stop");
         Assert.Equal(stored.Count, stored.Distinct().Count());
         Assert.Subset(stored.ToHashSet(), answered.ToHashSet());

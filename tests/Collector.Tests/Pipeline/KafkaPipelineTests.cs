@@ -63,8 +63,12 @@ public sealed class KafkaPipelineTests : IDisposable
             }
         }));
         var records = await reader.WaitForAsync(total, Patience);
+        var metrics = await host.Admin.GetStringAsync("/metrics");
         await host.StopAsync();
 
+        // Receive -> Kafka acknowledgement, per record: all of them, none absurdly late.
+        Assert.Contains($"beacon_event_latency_seconds_count {total}\n", metrics, StringComparison.Ordinal);
+        Assert.Contains($"beacon_event_latency_seconds_bucket{{le=\"300\"}} {total}\n", metrics, StringComparison.Ordinal);
         Assert.Equal(total, records.Count);
         Assert.Equal(Enumerable.Range(0, total), records.Select(NumberOf).Order());
         string[] expectedTopics = ["beacon.p1", "beacon.p0", "beacon.p2", "beacon.p3", "beacon.p1"];

@@ -112,6 +112,9 @@ public sealed class KafkaSinkTests : IDisposable
         Assert.All(records.GroupBy(NumberOf), static copies =>
             Assert.Single(copies.Select(static c => Encoding.UTF8.GetString(c.Message.Value)).Distinct()));
         Assert.True(_spoolCounters.TotalReplayed > 0);
+
+        // Spooled and replayed records keep the time they were received, whichever way they reached the spool.
+        Assert.All(records, static r => Assert.Equal(1_700_000_000_000 + NumberOf(r), r.Message.Timestamp.UnixTimestampMs));
     }
 
     [Fact]
