@@ -45,7 +45,8 @@ COPY --from=build /app ./
 
 # Port 8080 comes from appsettings.json ("Urls"); override with ASPNETCORE_URLS if needed.
 ENV Beacon__DataDirectory=/data
-EXPOSE 8080
+# 8080: pixels and beacons; 9090: the admin listener (metrics, probes), keep it internal.
+EXPOSE 8080 9090
 USER $APP_UID
 
 HEALTHCHECK --interval=10s --timeout=2s --start-period=10s --retries=3 \

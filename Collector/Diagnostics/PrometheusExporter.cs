@@ -23,12 +23,17 @@ public sealed class PrometheusExporter : IDisposable
     private readonly ConcurrentDictionary<Instrument, InstrumentSeries> _instruments = new();
     private readonly Lock _scrape = new();
 
-    public PrometheusExporter(IEnumerable<string> meterNames)
+    /// <param name="meterNames">The meters to export.</param>
+    /// <param name="scope">
+    /// Only meters made by this <see cref="IMeterFactory"/> (or by none, like the runtime's): another
+    /// host in the process (the admin listener) has its own hosting meters with the same names.
+    /// </param>
+    public PrometheusExporter(IEnumerable<string> meterNames, IMeterFactory? scope = null)
     {
         var meters = meterNames.ToHashSet(StringComparer.Ordinal);
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (meters.Contains(instrument.Meter.Name))
+            if (meters.Contains(instrument.Meter.Name) && (instrument.Meter.Scope is null || instrument.Meter.Scope == scope))
             {
                 var series = _instruments.GetOrAdd(instrument, static i => new InstrumentSeries(i));
                 listener.EnableMeasurementEvents(instrument, series);

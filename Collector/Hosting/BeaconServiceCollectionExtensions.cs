@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Beacon.Collector.Admin;
 using Beacon.Collector.Buffering;
 using Beacon.Collector.Diagnostics;
@@ -56,11 +57,14 @@ public static class BeaconServiceCollectionExtensions
         services.AddSingleton<PixelEndpoint>();
         services.AddSingleton<BeaconMetrics>();
         services.AddSingleton<CollectorHealth>();
-        services.AddSingleton(static _ => new PrometheusExporter(PrometheusExporter.DefaultMeters));
+        services.AddSingleton(static sp => new PrometheusExporter(PrometheusExporter.DefaultMeters, sp.GetRequiredService<IMeterFactory>()));
+
+        // Hosted services stop in reverse order: the public server, then the pipeline's drain, then
+        // the admin listener, so a terminating replica's final counts can still be scraped.
         services.AddHostedService<DrainCoordinator>();
-        services.AddHostedService<PipelineWorker>();
         services.AddSingleton<AdminServer>();
         services.AddHostedService(static sp => sp.GetRequiredService<AdminServer>());
+        services.AddHostedService<PipelineWorker>();
         return services;
     }
 

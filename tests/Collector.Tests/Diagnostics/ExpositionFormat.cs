@@ -10,6 +10,7 @@ internal static partial class ExpositionFormat
     {
         var problems = new List<string>();
         var typed = new Dictionary<string, string>(StringComparer.Ordinal);
+        var series = new HashSet<string>(StringComparer.Ordinal);
         foreach (var line in text.Split('\n'))
         {
             if (line.Length == 0)
@@ -41,6 +42,11 @@ internal static partial class ExpositionFormat
             }
 
             var name = sample.Groups["name"].Value;
+            if (!series.Add(line[..line.LastIndexOf(' ')]))
+            {
+                problems.Add("duplicate series (Prometheus keeps one): " + line);
+            }
+
             var family = typed.Keys.FirstOrDefault(f => name == f || (typed[f] == "histogram" && name is var n && (n == f + "_bucket" || n == f + "_sum" || n == f + "_count")));
             if (family is null)
             {
