@@ -8,4 +8,16 @@ public sealed class ParserOptions
 
     /// <summary>Most custom properties (unknown parameters) per record; more rejects the record. Default 64.</summary>
     public int MaxProperties { get; set; } = 64;
+
+    /// <summary>
+    /// Proxies and load balancers (addresses or CIDR networks) whose <c>X-Forwarded-For</c> /
+    /// <c>Forwarded</c> headers are believed. Default none: the socket's address is the client's.
+    /// </summary>
+    public IList<string> TrustedProxies { get; } = [];
+
+    /// <summary>Low bits of an IPv4 client address set to zero before it is written. Default 8 (a /24); 0 keeps it whole.</summary>
+    public int AnonymizeIPv4Bits { get; set; } = 8;
+
+    /// <summary>Low bits of an IPv6 client address set to zero before it is written. Default 80 (a /48); 0 keeps it whole.</summary>
+    public int AnonymizeIPv6Bits { get; set; } = 80;
 }

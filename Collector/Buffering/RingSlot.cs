@@ -18,7 +18,7 @@ public sealed class RingSlot
 
     private byte[] _buffer;
     private int _length;
-    private int _queryEnd, _userAgentEnd, _refererEnd, _routeEnd;
+    private int _queryEnd, _userAgentEnd, _refererEnd, _routeEnd, _addressEnd, _forwardedForEnd;
 
     internal RingSlot(long sequence, int initialBytes)
     {
@@ -33,6 +33,9 @@ public sealed class RingSlot
     public long ReceivedAtMs { get; private set; }
 
     public Guid VisitorId { get; private set; }
+
+    /// <summary>The client asked for anonymous mode.</summary>
+    public bool Anonymous { get; private set; }
 
     /// <summary>False when the producer failed mid-copy: the pipeline skips the slot.</summary>
     public bool IsComplete { get; private set; }
@@ -49,15 +52,21 @@ public sealed class RingSlot
             data[_queryEnd.._userAgentEnd],
             data[_userAgentEnd.._refererEnd],
             data[_refererEnd.._routeEnd],
-            data[_routeEnd..],
+            data[_routeEnd.._addressEnd],
             ReceivedAtMs,
-            VisitorId);
+            VisitorId)
+        {
+            ForwardedFor = data[_addressEnd.._forwardedForEnd],
+            Forwarded = data[_forwardedForEnd..],
+            Anonymous = Anonymous,
+        };
     }
 
     /// <summary>Starts a new record: the parameters come next via <see cref="WriteQuery"/>.</summary>
-    internal void Begin(BeaconTransport transport, long receivedAtMs, Guid visitorId)
+    internal void Begin(BeaconTransport transport, long receivedAtMs, Guid visitorId, bool anonymous = false)
     {
         IsComplete = false;
+        Anonymous = anonymous;
         Transport = transport;
         ReceivedAtMs = receivedAtMs;
         VisitorId = visitorId;
@@ -87,8 +96,14 @@ public sealed class RingSlot
         _queryEnd = _length;
     }
 
-    /// <summary>Adds the request's headers, route and address after the query and marks the record complete.</summary>
-    internal void WriteContext(ReadOnlySpan<char> userAgent, ReadOnlySpan<char> referer, ReadOnlySpan<char> route, IPAddress? clientAddress)
+    /// <summary>Adds the request's headers, route and addresses after the query and marks the record complete.</summary>
+    internal void WriteContext(
+        ReadOnlySpan<char> userAgent,
+        ReadOnlySpan<char> referer,
+        ReadOnlySpan<char> route,
+        IPAddress? clientAddress,
+        ReadOnlySpan<char> forwardedFor = default,
+        ReadOnlySpan<char> forwarded = default)
     {
         _userAgentEnd = Append(userAgent);
         _refererEnd = Append(referer);
@@ -105,6 +120,9 @@ public sealed class RingSlot
             _length += written;
         }
 
+        _addressEnd = _length;
+        _forwardedForEnd = Append(forwardedFor);
+        Append(forwarded);
         IsComplete = true;
     }
 

@@ -41,7 +41,7 @@ public sealed class PixelEndpoint(
         }
 
         var routeName = context.GetRouteValue("route") as string;
-        var route = routes.Resolve(routeName, PeekEventType<char>(query, 'e', '=', '&'));
+        var route = routes.Resolve(routeName, PeekParameter(query, "e"));
         Enqueue(context, route.Priority, BeaconTransport.Pixel, query, ReadOnlySequence<byte>.Empty, routeName);
 
 
@@ -106,7 +106,7 @@ public sealed class PixelEndpoint(
         // The edge only needs a priority hint; an 'e' past the first buffer segment defaults to the route table's default.
         var routeName = context.GetRouteValue("route") as string;
         var route = (routeName is null ? null : routes.FindByName(routeName))
-            ?? routes.Resolve(ReadOnlySpan<byte>.Empty, PeekEventType<byte>(body.FirstSpan, (byte)'e', (byte)'=', (byte)'&'));
+            ?? routes.Resolve(ReadOnlySpan<byte>.Empty, PeekParameter(body.FirstSpan, "e"u8));
         var query = context.Request.QueryString.Value.AsSpan();
         Enqueue(context, route.Priority, BeaconTransport.BeaconPost, query.IsEmpty ? query : query[1..], body, routeName);
     }
@@ -119,7 +119,8 @@ public sealed class PixelEndpoint(
         in ReadOnlySequence<byte> body,
         string? routeName)
     {
-        var visitorId = ResolveVisitor(context);
+        var anonymous = IsAnonymous(context, query, body);
+        var visitorId = anonymous ? Guid.Empty : ResolveVisitor(context);
         if (!ring.TryClaim(priority, out var claim))
         {
             return; // shed and counted by the ring; a pixel still gets its GIF
@@ -129,15 +130,25 @@ public sealed class PixelEndpoint(
         {
             var slot = claim.Slot;
             var headers = context.Request.Headers;
-            slot.Begin(transport, time.GetUtcNow().ToUnixTimeMilliseconds(), visitorId);
+            slot.Begin(transport, time.GetUtcNow().ToUnixTimeMilliseconds(), visitorId, anonymous);
             slot.WriteQuery(query, body);
-            slot.WriteContext(headers.UserAgent.ToString(), headers.Referer.ToString(), routeName, context.Connection.RemoteIpAddress);
+            slot.WriteContext(headers.UserAgent.ToString(), headers.Referer.ToString(), routeName, context.Connection.RemoteIpAddress,
+                headers["X-Forwarded-For"].ToString(), headers["Forwarded"].ToString());
         }
         finally
         {
             ring.Publish(claim);
         }
     }
+
+    /// <summary>
+    /// Anonymous mode: <c>X-Beacon-Anonymous: 1</c> or <c>anon=1</c>. The visitor cookie is neither
+    /// read nor set, and the record keeps no visitor id and no address.
+    /// </summary>
+    private static bool IsAnonymous(HttpContext context, ReadOnlySpan<char> query, in ReadOnlySequence<byte> body) =>
+        context.Request.Headers["X-Beacon-Anonymous"] == "1"
+        || PeekParameter(query, "anon").SequenceEqual("1")
+        || PeekParameter(body.FirstSpan, "anon"u8).SequenceEqual("1"u8);
 
     private Guid ResolveVisitor(HttpContext context)
     {
@@ -177,17 +188,24 @@ public sealed class PixelEndpoint(
                 || mediaType.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase));
     }
 
-    /// <summary>The still-encoded value of the first <c>e=</c> parameter: enough to pick a priority before parsing.</summary>
-    internal static ReadOnlySpan<T> PeekEventType<T>(ReadOnlySpan<T> query, T e, T equals, T ampersand)
+    /// <summary>The still-encoded value of the first <c>name=</c> parameter, e.g. <c>e</c> to pick a priority before parsing.</summary>
+    internal static ReadOnlySpan<char> PeekParameter(ReadOnlySpan<char> query, ReadOnlySpan<char> name) =>
+        Peek(query, name, '=', '&');
+
+    /// <inheritdoc cref="PeekParameter(ReadOnlySpan{char}, ReadOnlySpan{char})"/>
+    internal static ReadOnlySpan<byte> PeekParameter(ReadOnlySpan<byte> body, ReadOnlySpan<byte> name) =>
+        Peek(body, name, (byte)'=', (byte)'&');
+
+    private static ReadOnlySpan<T> Peek<T>(ReadOnlySpan<T> query, ReadOnlySpan<T> name, T equals, T ampersand)
         where T : IEquatable<T>
     {
         while (!query.IsEmpty)
         {
             var end = query.IndexOf(ampersand);
             var pair = end < 0 ? query : query[..end];
-            if (pair.Length >= 2 && pair[0].Equals(e) && pair[1].Equals(equals))
+            if (pair.Length > name.Length && pair.StartsWith(name) && pair[name.Length].Equals(equals))
             {
-                return pair[2..];
+                return pair[(name.Length + 1)..];
             }
 
             query = end < 0 ? default : query[(end + 1)..];

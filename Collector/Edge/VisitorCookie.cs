@@ -61,7 +61,8 @@ public sealed class VisitorCookie
                 if (pair.Length == _name.Length + 1 + IdLength && pair.StartsWith(_name, StringComparison.Ordinal) && pair[_name.Length] == '=')
                 {
                     var value = pair[(_name.Length + 1)..];
-                    if (!value.ContainsAnyExcept(LowerHex) && Guid.TryParseExact(value, "N", out visitorId))
+                    // All zeros means "no visitor" (anonymous mode) downstream; a real id is never that.
+                    if (!value.ContainsAnyExcept(LowerHex) && Guid.TryParseExact(value, "N", out visitorId) && visitorId != Guid.Empty)
                     {
                         return true;
                     }

@@ -1,5 +1,6 @@
 using System.Buffers.Text;
 using System.Text.Unicode;
+using Beacon.Parser.Enrichment;
 using Beacon.Parser.Input;
 using Beacon.Parser.Model;
 
@@ -12,11 +13,20 @@ namespace Beacon.Parser.Decoding;
 /// </summary>
 public sealed class BeaconDecoder(ParserOptions options)
 {
+    private readonly ClientAddressResolver _addresses = new(options);
+
     /// <summary>Decodes <paramref name="raw"/> into <paramref name="into"/>; false when the record is rejected.</summary>
     public bool Decode(in RawBeacon raw, BeaconEvent into)
     {
         ArgumentNullException.ThrowIfNull(into);
         into.Reset(raw);
+
+        // First, so that even a rejected record carries only the anonymised address.
+        if (!raw.Anonymous)
+        {
+            into.SetClientAddress(into.Commit(_addresses.Resolve(raw.ClientAddress, raw.ForwardedFor, raw.Forwarded, into.FreeSpace[..BeaconEvent.MaxAddressText])));
+        }
+
         if (!Utf8.IsValid(raw.UserAgent) || !Utf8.IsValid(raw.Referer))
         {
             into.Reject(RejectReason.InvalidHeader, default);
@@ -89,14 +99,25 @@ public sealed class BeaconDecoder(ParserOptions options)
             case EventField.ClientTime when value.IsEmpty:
                 into.ClientTimeMs = null; // sent empty: as if not sent, like every other field
                 return true;
-            case EventField.ClientTime:
+            case EventField.SentTime when value.IsEmpty:
+                into.SentAtMs = null;
+                return true;
+            case EventField.ClientTime or EventField.SentTime:
                 if (!Utf8Parser.TryParse(into.Slice(value), out long ms, out var consumed) || consumed != value.Length || ms < 0)
                 {
                     into.Reject(RejectReason.InvalidClientTime, key);
                     return false;
                 }
 
-                into.ClientTimeMs = ms;
+                if (field == EventField.ClientTime)
+                {
+                    into.ClientTimeMs = ms;
+                }
+                else
+                {
+                    into.SentAtMs = ms;
+                }
+
                 return true;
             default:
                 into.Set(field, value);
@@ -120,6 +141,7 @@ public sealed class BeaconDecoder(ParserOptions options)
         3 when key.SequenceEqual("uid"u8) => EventField.UserId,
         3 when key.SequenceEqual("sid"u8) => EventField.SessionId,
         3 when key.SequenceEqual("eid"u8) => EventField.ClientEventId,
+        2 when key.SequenceEqual("st"u8) => EventField.SentTime,
         _ => EventField.Property,
     };
 

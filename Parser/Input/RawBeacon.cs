@@ -45,6 +45,15 @@ public readonly ref struct RawBeacon
     /// <summary>Server receive time, Unix milliseconds.</summary>
     public long ReceivedAtMs { get; }
 
-    /// <summary>The visitor id from the collector's cookie (issued by the edge when absent or malformed).</summary>
+    /// <summary>The visitor id from the collector's cookie (issued by the edge when absent or malformed); empty when anonymous.</summary>
     public Guid VisitorId { get; }
+
+    /// <summary>The <c>X-Forwarded-For</c> header, believed only from a trusted proxy.</summary>
+    public ReadOnlySpan<byte> ForwardedFor { get; init; }
+
+    /// <summary>The RFC 7239 <c>Forwarded</c> header, believed only from a trusted proxy.</summary>
+    public ReadOnlySpan<byte> Forwarded { get; init; }
+
+    /// <summary>The client asked for anonymous mode: no visitor id, no address.</summary>
+    public bool Anonymous { get; init; }
 }

@@ -64,6 +64,18 @@ public sealed class BeaconEvent
     /// <summary>Client event time (<c>t</c>), Unix milliseconds; null when not sent.</summary>
     public long? ClientTimeMs { get; internal set; }
 
+    /// <summary>When the client sent the request (<c>st</c>), by its own clock, Unix milliseconds; null when not sent.</summary>
+    public long? SentAtMs { get; internal set; }
+
+    /// <summary>
+    /// The event's time on the server's clock: the client time shifted by the client's clock skew
+    /// (receive time − send time) when both were sent, the client time alone otherwise, else the receive time.
+    /// </summary>
+    public long EventTimeMs => ClientTimeMs is { } t ? t + (SentAtMs is { } st ? ReceivedAtMs - st : 0) : ReceivedAtMs;
+
+    /// <summary>The client asked for anonymous mode: no visitor id and no address are kept.</summary>
+    public bool Anonymous { get; private set; }
+
     public int PropertyCount { get; private set; }
 
     public ReadOnlySpan<byte> PropertyKey(int index) => Slice(_propertyKeys[index]);
@@ -78,8 +90,9 @@ public sealed class BeaconEvent
     /// <summary>Starts a new record: clears every field and makes room for all of <paramref name="raw"/>.</summary>
     internal void Reset(in RawBeacon raw)
     {
-        // Decoding never grows input, so the raw length bounds everything this record stores.
-        var needed = raw.Query.Length + raw.UserAgent.Length + raw.Referer.Length + raw.Route.Length + raw.ClientAddress.Length;
+        // Decoding never grows input, so the raw length bounds everything this record stores
+        // (plus room for the resolved client address).
+        var needed = raw.Query.Length + raw.UserAgent.Length + raw.Referer.Length + raw.Route.Length + MaxAddressText;
         if (_buffer.Length < needed)
         {
             _buffer = new byte[Math.Max(needed, _buffer.Length * 2)];
@@ -91,14 +104,20 @@ public sealed class BeaconEvent
         PropertyCount = 0;
         RejectReason = RejectReason.None;
         ClientTimeMs = null;
+        SentAtMs = null;
+        Anonymous = raw.Anonymous;
         Transport = raw.Transport;
-        VisitorId = raw.VisitorId;
+        VisitorId = raw.Anonymous ? Guid.Empty : raw.VisitorId;
         ReceivedAtMs = raw.ReceivedAtMs;
         _generatedEventId = Guid.Empty;
         _userAgent = Copy(raw.UserAgent);
         _route = Copy(raw.Route);
-        _clientAddress = Copy(raw.ClientAddress);
+        _clientAddress = default;
     }
+
+    internal const int MaxAddressText = 64;
+
+    internal void SetClientAddress(Utf8Range address) => _clientAddress = address;
 
     /// <summary>The free part of the buffer, to decode the next value into.</summary>
     internal Span<byte> FreeSpace => _buffer.AsSpan(_used);

@@ -10,6 +10,7 @@ internal enum EventField : byte
     Url,
     Referrer,
     ClientTime,
+    SentTime,
     UserId,
     SessionId,
     ClientEventId,

@@ -27,6 +27,8 @@ public sealed class RecordWriter : IDisposable
     private static readonly JsonEncodedText SampleRate = JsonEncodedText.Encode("sample_rate");
     private static readonly JsonEncodedText ReceivedAt = JsonEncodedText.Encode("received_at");
     private static readonly JsonEncodedText ClientTime = JsonEncodedText.Encode("client_time");
+    private static readonly JsonEncodedText SentAt = JsonEncodedText.Encode("sent_at");
+    private static readonly JsonEncodedText EventTime = JsonEncodedText.Encode("event_time");
     private static readonly JsonEncodedText VisitorId = JsonEncodedText.Encode("visitor_id");
     private static readonly JsonEncodedText UserId = JsonEncodedText.Encode("user_id");
     private static readonly JsonEncodedText SessionId = JsonEncodedText.Encode("session_id");
@@ -73,6 +75,13 @@ public sealed class RecordWriter : IDisposable
             json.WriteNumber(ClientTime, clientTime);
         }
 
+        if (evt.SentAtMs is { } sentAt)
+        {
+            json.WriteNumber(SentAt, sentAt);
+        }
+
+        json.WriteNumber(EventTime, evt.EventTimeMs);
+
         WriteVisitorId(json, evt.VisitorId);
         WriteIfPresent(json, UserId, evt.UserId);
         WriteIfPresent(json, SessionId, evt.SessionId);
@@ -107,8 +116,8 @@ public sealed class RecordWriter : IDisposable
         json.WriteString(Transport, Transports[(int)raw.Transport]);
         WriteIfPresent(json, Route, raw.Route);
         json.WriteNumber(ReceivedAt, raw.ReceivedAtMs);
-        WriteVisitorId(json, raw.VisitorId);
-        WriteIfPresent(json, ClientIp, raw.ClientAddress);
+        WriteVisitorId(json, evt.VisitorId);
+        WriteIfPresent(json, ClientIp, evt.ClientAddress); // resolved and anonymised, never the raw peer
         WriteUntrusted(json, UserAgent, raw.UserAgent);
         WriteUntrusted(json, Referrer, raw.Referer);
         if (Utf8.IsValid(raw.Query))
@@ -155,6 +164,11 @@ public sealed class RecordWriter : IDisposable
 
     private static void WriteVisitorId(Utf8JsonWriter json, Guid visitorId)
     {
+        if (visitorId == Guid.Empty)
+        {
+            return; // anonymous mode
+        }
+
         Span<byte> hex = stackalloc byte[32];
         visitorId.TryFormat(hex, out _, "N");
         json.WriteString(VisitorId, hex);

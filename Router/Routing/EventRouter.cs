@@ -21,17 +21,20 @@ public sealed class EventRouter(RouteTable table, IRecordSink sink, RouterCounte
     public void Route(in RawBeacon raw, BeaconEvent evt)
     {
         ArgumentNullException.ThrowIfNull(evt);
+
+        // Anonymous records have no visitor: no key, so Kafka spreads them over partitions.
+        var key = evt.VisitorId == Guid.Empty ? [] : _key.AsSpan();
         evt.VisitorId.TryFormat(_key, out _, "N");
         if (evt.RejectReason != RejectReason.None)
         {
-            sink.Append(new SinkRecord(table.DeadLetterTopic, _key, _writer.WriteRejected(raw, evt), raw.ReceivedAtMs,
+            sink.Append(new SinkRecord(table.DeadLetterTopic, key, _writer.WriteRejected(raw, evt), raw.ReceivedAtMs,
                 RouteTable.DeadLetterPriority, RouteTable.DeadLetterRoute, SampleRate));
             counters.CountRejected(evt.RejectReason);
             return;
         }
 
         var route = table.Resolve(evt.Route, evt.EventType);
-        sink.Append(new SinkRecord(route.Topic, _key, _writer.WriteEvent(evt, route, SampleRate), evt.ReceivedAtMs,
+        sink.Append(new SinkRecord(route.Topic, key, _writer.WriteEvent(evt, route, SampleRate), evt.ReceivedAtMs,
             route.Priority, route.Name, SampleRate));
         counters.CountRouted(route);
     }

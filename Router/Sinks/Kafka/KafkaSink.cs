@@ -103,7 +103,7 @@ public sealed partial class KafkaSink : IRecordSink
         {
             var message = new Message<byte[], byte[]>
             {
-                Key = record.Key.ToArray(),
+                Key = record.Key.IsEmpty ? null! : record.Key.ToArray(), // no key: any partition
                 Value = record.Value.ToArray(),
                 Timestamp = new Timestamp(record.TimestampMs, TimestampType.CreateTime),
                 Headers = KafkaHeaders.Create(record.Priority, record.Route, record.SampleRate),

@@ -144,7 +144,7 @@ internal sealed class SpoolReplayer(
 
         return new Message<byte[], byte[]>
         {
-            Key = record.Key.ToArray(),
+            Key = record.Key.IsEmpty ? null! : record.Key.ToArray(),
             Value = value.ToArray(),
             Timestamp = new Timestamp(record.TimestampMs, TimestampType.CreateTime),
             Headers = KafkaHeaders.Create(lane.Priority, route, sampleRate),

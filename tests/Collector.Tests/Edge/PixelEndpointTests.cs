@@ -287,6 +287,47 @@ public sealed class PixelEndpointTests
         Assert.Single(host.ReadTopic("beacon.p1"));
     }
 
+    [Theory]
+    [InlineData(true, "198.51.100.0")]
+    [InlineData(false, "127.0.0.0")]
+    public async Task X_forwarded_for_is_believed_only_from_a_trusted_proxy_and_the_address_is_anonymised(bool trusted, string clientIp)
+    {
+        await using var host = await CollectorHost.StartAsync(trusted
+            ? new Dictionary<string, string?> { ["Beacon:Parser:TrustedProxies:0"] = "127.0.0.1" }
+            : null);
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/b.gif?e=pv");
+        request.Headers.Add("X-Forwarded-For", "198.51.100.23");
+        using var response = await host.Client.SendAsync(request);
+        await host.StopAsync();
+
+        Assert.Equal(clientIp, Assert.Single(host.ReadTopic("beacon.p1")).GetProperty("client_ip").GetString());
+    }
+
+    [Theory]
+    [InlineData("/b.gif?e=pv&anon=1", false)]
+    [InlineData("/b.gif?e=pv", true)]
+    public async Task Anonymous_mode_sets_no_cookie_and_keeps_no_visitor_id_or_address(string target, bool byHeader)
+    {
+        await using var host = await CollectorHost.StartAsync();
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, target);
+        request.Headers.Add("Cookie", $"bid={ValidId}");
+        if (byHeader)
+        {
+            request.Headers.Add("X-Beacon-Anonymous", "1");
+        }
+
+        using var anonymous = await host.Client.SendAsync(request);
+        using var fresh = await host.Client.GetAsync(target.Replace("&anon=1", "", StringComparison.Ordinal) + (byHeader ? "" : "&x=1"));
+        await host.StopAsync();
+
+        Assert.False(anonymous.Headers.Contains("Set-Cookie"));
+        var records = host.ReadTopic("beacon.p1");
+        Assert.Equal(2, records.Count);
+        Assert.Single(records, static r => !r.TryGetProperty("visitor_id", out _) && !r.TryGetProperty("client_ip", out _));
+    }
+
     [Fact]
     public async Task The_url_route_and_the_event_type_pick_the_topic()
     {

@@ -34,6 +34,7 @@ public sealed class VisitorCookieTests
     [InlineData("bid=" + "00112233445566778899aabbccddeef")]
     [InlineData("bidx=" + Id)]
     [InlineData("xbid=" + Id)]
+    [InlineData("bid=00000000000000000000000000000000")]
     public void Anything_but_32_lowercase_hex_digits_under_the_cookie_name_is_not_trusted(string header)
     {
         Assert.False(_cookie.TryRead(new StringValues(header), out _));

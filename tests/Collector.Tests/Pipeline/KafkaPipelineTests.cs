@@ -201,7 +201,7 @@ public sealed class KafkaPipelineTests : IDisposable
 
     private string[] KafkaArguments() => [.. KafkaSettings().Select(static s => $"--{s.Key}={s.Value}")];
 
-    private static string VisitorOf(int n) => (n % 1000).ToString("x32", CultureInfo.InvariantCulture);
+    private static string VisitorOf(int n) => ((n % 1000) + 1).ToString("x32", CultureInfo.InvariantCulture);
 
     private static JsonElement Json(ConsumeResult<byte[], byte[]> record) => JsonDocument.Parse(record.Message.Value).RootElement;
 

@@ -10,6 +10,9 @@ public sealed class BeaconDecoderTests
     private const string UserAgent = "Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/140.0";
     private const string Route = "checkout";
     private const string ClientAddress = "203.0.113.7";
+
+    /// <summary>What is kept of <see cref="ClientAddress"/> by default: the last octet zeroed.</summary>
+    private const string AnonymisedClientAddress = "203.0.113.0";
     private const long ReceivedAtMs = 1_760_000_000_123;
     private static readonly Guid VisitorId = Guid.Parse("0199a3c4-5e6f-7a8b-9c0d-1e2f3a4b5c6d");
 
@@ -104,7 +107,7 @@ public sealed class BeaconDecoderTests
         Assert.Equal(transport, _event.Transport);
         Assert.Equal("Agent/1.0 (你好)", BeaconEvent.Text(_event.UserAgent));
         Assert.Equal(Route, BeaconEvent.Text(_event.Route));
-        Assert.Equal(ClientAddress, BeaconEvent.Text(_event.ClientAddress));
+        Assert.Equal(AnonymisedClientAddress, BeaconEvent.Text(_event.ClientAddress));
         Assert.Equal(VisitorId, _event.VisitorId);
         Assert.Equal(ReceivedAtMs, _event.ReceivedAtMs);
     }
@@ -116,7 +119,7 @@ public sealed class BeaconDecoderTests
 
         Assert.Equal(UserAgent, BeaconEvent.Text(_event.UserAgent));
         Assert.Equal(Route, BeaconEvent.Text(_event.Route));
-        Assert.Equal(ClientAddress, BeaconEvent.Text(_event.ClientAddress));
+        Assert.Equal(AnonymisedClientAddress, BeaconEvent.Text(_event.ClientAddress));
         Assert.Equal(VisitorId, _event.VisitorId);
         Assert.Equal(ReceivedAtMs, _event.ReceivedAtMs);
     }
@@ -192,6 +195,46 @@ public sealed class BeaconDecoderTests
         Assert.True(Decode("e=pv&t=1700000000000&t="));
 
         Assert.Null(_event.ClientTimeMs);
+    }
+
+    [Theory]
+    [InlineData("e=pv&t=1000&st=2000", ReceivedAtMs - 1000)] // the client's clock is behind by received - 2000
+    [InlineData("e=pv&t=1000", 1000L)]
+    [InlineData("e=pv", ReceivedAtMs)]
+    public void The_event_time_is_the_client_time_corrected_for_the_clients_clock_skew(string query, long expected)
+    {
+        Assert.True(Decode(query));
+
+        Assert.Equal(expected, _event.EventTimeMs);
+    }
+
+    [Fact]
+    public void A_malformed_send_time_is_rejected_like_a_malformed_client_time()
+    {
+        Assert.False(Decode("e=pv&st=soon"));
+
+        Assert.Equal(RejectReason.InvalidClientTime, _event.RejectReason);
+        Assert.Equal("st", BeaconEvent.Text(_event.RejectedParameter));
+    }
+
+    [Fact]
+    public void An_anonymous_record_keeps_no_visitor_id_and_no_address()
+    {
+        var raw = new RawBeacon(BeaconTransport.Pixel, "e=pv"u8, "UA"u8, ""u8, ""u8, "203.0.113.7"u8, ReceivedAtMs, VisitorId) { Anonymous = true };
+
+        Assert.True(_decoder.Decode(raw, _event));
+
+        Assert.True(_event.Anonymous);
+        Assert.Equal(Guid.Empty, _event.VisitorId);
+        Assert.True(_event.ClientAddress.IsEmpty);
+    }
+
+    [Fact]
+    public void A_rejected_record_carries_only_the_anonymised_address()
+    {
+        Assert.False(Decode("e=pv&bad=%zz"));
+
+        Assert.Equal(AnonymisedClientAddress, BeaconEvent.Text(_event.ClientAddress));
     }
 
     [Fact]

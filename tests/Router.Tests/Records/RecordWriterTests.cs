@@ -45,7 +45,7 @@ public sealed partial class RecordWriterTests : IDisposable
         Assert.Equal("https://example.com/cart?x=1", root.GetProperty("url").GetString());
         Assert.Equal("https://search.example/", root.GetProperty("referrer").GetString());
         Assert.Equal("Mozilla/5.0 (X11; Linux x86_64)", root.GetProperty("user_agent").GetString());
-        Assert.Equal("203.0.113.7", root.GetProperty("client_ip").GetString());
+        Assert.Equal("203.0.113.0", root.GetProperty("client_ip").GetString()); // anonymised by default
         Assert.Equal("pixel", root.GetProperty("transport").GetString());
         var props = root.GetProperty("props");
         Assert.Equal(JsonValueKind.Object, props.ValueKind);
@@ -88,7 +88,7 @@ public sealed partial class RecordWriterTests : IDisposable
         var names = doc.RootElement.EnumerateObject().Select(static p => p.Name).ToArray();
 
         Assert.Equal(
-            new[] { "schema", "event_id", "event", "route", "priority", "sample_rate", "received_at", "visitor_id", "transport" },
+            new[] { "schema", "event_id", "event", "route", "priority", "sample_rate", "received_at", "event_time", "visitor_id", "transport" },
             names);
     }
 
@@ -196,7 +196,7 @@ public sealed partial class RecordWriterTests : IDisposable
         Assert.Equal("order", root.GetProperty("route").GetString());
         Assert.Equal(TestBeacon.DefaultReceivedAtMs, root.GetProperty("received_at").GetInt64());
         Assert.Equal(TestBeacon.DefaultVisitor.ToString("N"), root.GetProperty("visitor_id").GetString());
-        Assert.Equal("203.0.113.7", root.GetProperty("client_ip").GetString());
+        Assert.Equal("203.0.113.0", root.GetProperty("client_ip").GetString()); // anonymised by default
         Assert.Equal("Mozilla/5.0 (X11; Linux x86_64)", root.GetProperty("user_agent").GetString());
         Assert.Equal("https://example.com/", root.GetProperty("referrer").GetString());
         Assert.Equal("e=pv&x=%ZZ&a=shop", root.GetProperty("raw").GetString());

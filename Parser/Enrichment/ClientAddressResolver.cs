@@ -1,0 +1,256 @@
+using System.Buffers.Binary;
+using System.Buffers.Text;
+using System.Net;
+using System.Text;
+
+namespace Beacon.Parser.Enrichment;
+
+/// <summary>
+/// Works out who the client is and what of its address may be kept. Forwarding headers are believed
+/// only when the connection comes from a trusted proxy: the client is then the right-most address in
+/// the chain that is not itself a trusted proxy. The address is then anonymised (by default the last
+/// 8 bits of IPv4, the last 80 of IPv6). IPv4 never allocates; IPv6 allocates an <see cref="IPAddress"/>.
+/// </summary>
+public sealed class ClientAddressResolver
+{
+    private const int MaxAddressText = 64;
+    private readonly (uint Network, uint Mask)[] _trustedV4;
+    private readonly IPNetwork[] _trustedV6;
+    private readonly int _ipv4Bits;
+    private readonly int _ipv6Bits;
+
+    public ClientAddressResolver(ParserOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var networks = options.TrustedProxies.Select(static text => ParseNetwork(text)
+            ?? throw new ArgumentException($"Trusted proxy '{text}' is not an address or a network (CIDR).", nameof(options))).ToList();
+        _trustedV4 = [.. networks.Where(static n => n.BaseAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+            .Select(static n => (ToUInt32(n.BaseAddress), n.PrefixLength == 0 ? 0u : uint.MaxValue << (32 - n.PrefixLength)))];
+        _trustedV6 = [.. networks.Where(static n => n.BaseAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)];
+        _ipv4Bits = Bits(options.AnonymizeIPv4Bits, 32, nameof(options.AnonymizeIPv4Bits));
+        _ipv6Bits = Bits(options.AnonymizeIPv6Bits, 128, nameof(options.AnonymizeIPv6Bits));
+    }
+
+    /// <summary>
+    /// Writes the client's (anonymised) address as text into <paramref name="destination"/>; returns
+    /// its length, 0 when there is none to write.
+    /// </summary>
+    public int Resolve(ReadOnlySpan<byte> peer, ReadOnlySpan<byte> forwardedFor, ReadOnlySpan<byte> forwarded, Span<byte> destination)
+    {
+        var client = peer;
+        if (IsTrusted(peer))
+        {
+            // X-Forwarded-For when present, else RFC 7239's Forwarded.
+            client = forwardedFor.IsEmpty ? RightmostUntrusted(forwarded, rfc7239: true, client) : RightmostUntrusted(forwardedFor, rfc7239: false, client);
+        }
+
+        return Anonymize(client, destination);
+    }
+
+    private ReadOnlySpan<byte> RightmostUntrusted(ReadOnlySpan<byte> chain, bool rfc7239, ReadOnlySpan<byte> fallback)
+    {
+        var client = fallback;
+        while (!chain.IsEmpty)
+        {
+            var comma = chain.LastIndexOf((byte)',');
+            var entry = (comma < 0 ? chain : chain[(comma + 1)..]).Trim((byte)' ');
+            chain = comma < 0 ? default : chain[..comma];
+            var address = rfc7239 ? ForParameter(entry) : entry;
+            if (!TryParse(address, out _, out _))
+            {
+                break; // garbage in the chain: trust nothing further left
+            }
+
+            client = address;
+            if (!IsTrusted(address))
+            {
+                break;
+            }
+        }
+
+        return client;
+    }
+
+    /// <summary>The address of a <c>for=</c> parameter: quotes, brackets and any port removed.</summary>
+    private static ReadOnlySpan<byte> ForParameter(ReadOnlySpan<byte> element)
+    {
+        foreach (var range in element.Split((byte)';'))
+        {
+            var pair = element[range].Trim((byte)' ');
+            if (pair.Length > 4 && Ascii.EqualsIgnoreCase(pair[..4], "for="u8))
+            {
+                var value = pair[4..].Trim((byte)'"');
+                if (value.StartsWith("["u8))
+                {
+                    var end = value.IndexOf((byte)']');
+                    return end < 0 ? default : value[1..end];
+                }
+
+                var colon = value.IndexOf((byte)':');
+                return colon < 0 || value.LastIndexOf((byte)':') != colon ? value : value[..colon];
+            }
+        }
+
+        return default;
+    }
+
+    private bool IsTrusted(ReadOnlySpan<byte> address)
+    {
+        if (!TryParse(address, out var v4, out var v6))
+        {
+            return false;
+        }
+
+        if (v6 is null)
+        {
+            foreach (var (network, mask) in _trustedV4)
+            {
+                if ((v4 & mask) == (network & mask))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        foreach (var network in _trustedV6)
+        {
+            if (network.Contains(v6))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private int Anonymize(ReadOnlySpan<byte> address, Span<byte> destination)
+    {
+        if (!TryParse(address, out var v4, out var v6))
+        {
+            return 0; // not an address: write none rather than something unverified
+        }
+
+        if (v6 is null)
+        {
+            var kept = _ipv4Bits == 32 ? 0 : v4 & (uint.MaxValue << _ipv4Bits);
+            return FormatIPv4(kept, destination);
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        v6.TryWriteBytes(bytes, out _);
+        ZeroLowBits(bytes, _ipv6Bits);
+        new IPAddress(bytes).TryFormat(destination, out var written);
+        return written;
+    }
+
+    private static bool TryParse(ReadOnlySpan<byte> text, out uint v4, out IPAddress? v6)
+    {
+        v6 = null;
+        if (TryParseIPv4(text, out v4))
+        {
+            return true;
+        }
+
+        if (text.IsEmpty || text.Length > MaxAddressText || text.IndexOf((byte)':') < 0)
+        {
+            return false;
+        }
+
+        Span<char> chars = stackalloc char[MaxAddressText];
+        var length = Encoding.ASCII.GetChars(text, chars);
+        if (!IPAddress.TryParse(chars[..length], out var parsed))
+        {
+            return false;
+        }
+
+        if (parsed.IsIPv4MappedToIPv6)
+        {
+            v4 = ToUInt32(parsed.MapToIPv4());
+            return true;
+        }
+
+        v6 = parsed;
+        return true;
+    }
+
+    /// <summary>Dotted-quad IPv4, four decimal parts of 0-255, no leading zeros beyond "0".</summary>
+    private static bool TryParseIPv4(ReadOnlySpan<byte> text, out uint address)
+    {
+        address = 0;
+        for (var part = 0; part < 4; part++)
+        {
+            if (part > 0)
+            {
+                if (text.IsEmpty || text[0] != (byte)'.')
+                {
+                    return false;
+                }
+
+                text = text[1..];
+            }
+
+            var digits = text.IndexOfAnyExceptInRange((byte)'0', (byte)'9');
+            digits = digits < 0 ? text.Length : digits;
+            if (digits is 0 or > 3 || (digits > 1 && text[0] == (byte)'0')
+                || !Utf8Parser.TryParse(text[..digits], out byte value, out _))
+            {
+                return false;
+            }
+
+            address = (address << 8) | value;
+            text = text[digits..];
+        }
+
+        return text.IsEmpty;
+    }
+
+    private static int FormatIPv4(uint address, Span<byte> destination)
+    {
+        var written = 0;
+        for (var shift = 24; shift >= 0; shift -= 8)
+        {
+            if (shift != 24)
+            {
+                destination[written++] = (byte)'.';
+            }
+
+            Utf8Formatter.TryFormat((byte)(address >> shift), destination[written..], out var n);
+            written += n;
+        }
+
+        return written;
+    }
+
+    private static void ZeroLowBits(Span<byte> bytes, int bits)
+    {
+        for (var i = bytes.Length - 1; bits > 0; i--, bits -= 8)
+        {
+            bytes[i] = bits >= 8 ? (byte)0 : (byte)(bytes[i] & (0xFF << bits));
+        }
+    }
+
+    private static uint ToUInt32(IPAddress address)
+    {
+        Span<byte> bytes = stackalloc byte[4];
+        address.TryWriteBytes(bytes, out _);
+        return BinaryPrimitives.ReadUInt32BigEndian(bytes);
+    }
+
+    /// <summary>"10.0.0.0/8", or a bare address as a network of one.</summary>
+    private static IPNetwork? ParseNetwork(string text)
+    {
+        if (IPNetwork.TryParse(text, out var network))
+        {
+            return network;
+        }
+
+        return IPAddress.TryParse(text, out var address)
+            ? new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128)
+            : null;
+    }
+
+    private static int Bits(int value, int max, string name) =>
+        value >= 0 && value <= max ? value : throw new ArgumentOutOfRangeException(name, value, $"Between 0 (keep the whole address) and {max}.");
+}

@@ -1,0 +1,85 @@
+using System.Text;
+using Beacon.Parser.Enrichment;
+
+namespace Beacon.Parser.Tests.Enrichment;
+
+public sealed class ClientAddressResolverTests
+{
+    private static readonly ClientAddressResolver BehindProxies = Resolver(trusted: ["10.0.0.0/8", "2001:db8:ffff::/48"]);
+
+    [Theory]
+    [InlineData("203.0.113.7", "", "", "203.0.113.0")]
+    [InlineData("203.0.113.7", "198.51.100.23", "", "203.0.113.0")] // spoofed: the peer is no proxy of ours
+    [InlineData("10.0.0.7", "198.51.100.23", "", "198.51.100.0")]
+    [InlineData("10.0.0.7", "198.51.100.23, 10.0.0.5, 10.0.0.6", "", "198.51.100.0")] // a chain of our proxies
+    [InlineData("10.0.0.7", "1.2.3.4, 198.51.100.23", "", "198.51.100.0")] // the client's own left part is not believed
+    [InlineData("10.0.0.7", "198.51.100.23, not-an-address", "", "10.0.0.0")] // a broken chain: believe nothing in it
+    [InlineData("10.0.0.7", "::ffff:198.51.100.23", "", "198.51.100.0")]
+    [InlineData("10.0.0.7", "", "for=192.0.2.60;proto=http;by=10.0.0.7", "192.0.2.0")]
+    [InlineData("10.0.0.7", "", "for=192.0.2.60:8080, for=10.0.0.9", "192.0.2.0")]
+    [InlineData("10.0.0.7", "", "For=\"[2001:db8:cafe:1::17]:4711\"", "2001:db8:cafe::")]
+    [InlineData("2001:db8:ffff::1", "2001:db8:1234:5678::1", "", "2001:db8:1234::")]
+    [InlineData("2001:db8:1234:5678::1", "", "", "2001:db8:1234::")]
+    public void The_client_is_the_rightmost_address_that_is_not_a_trusted_proxy_anonymised(string peer, string forwardedFor, string forwarded, string expected)
+    {
+        Assert.Equal(expected, Resolve(BehindProxies, peer, forwardedFor, forwarded));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("not-an-address")]
+    [InlineData("010.0.0.1")]
+    [InlineData("256.1.1.1")]
+    [InlineData("1.2.3")]
+    [InlineData("1.2.3.4.5")]
+    public void Something_that_is_not_an_address_is_never_written(string peer)
+    {
+        Assert.Equal("", Resolve(BehindProxies, peer, "", ""));
+    }
+
+    [Fact]
+    public void Anonymisation_can_be_turned_off_or_widened()
+    {
+        var whole = Resolver(trusted: [], ipv4Bits: 0, ipv6Bits: 0);
+        var wide = Resolver(trusted: [], ipv4Bits: 16, ipv6Bits: 64);
+
+        Assert.Equal("203.0.113.7", Resolve(whole, "203.0.113.7", "", ""));
+        Assert.Equal("2001:db8:1234:5678::1", Resolve(whole, "2001:db8:1234:5678::1", "", ""));
+        Assert.Equal("203.0.0.0", Resolve(wide, "203.0.113.7", "", ""));
+        Assert.Equal("2001:db8:1234:5678::", Resolve(wide, "2001:db8:1234:5678:aaaa::1", "", ""));
+    }
+
+    [Fact]
+    public void A_single_trusted_address_counts_as_a_network_of_one()
+    {
+        var one = Resolver(trusted: ["127.0.0.1"]);
+
+        Assert.Equal("198.51.100.0", Resolve(one, "127.0.0.1", "198.51.100.23", ""));
+        Assert.Equal("127.0.0.0", Resolve(one, "127.0.0.2", "198.51.100.23", ""));
+    }
+
+    [Fact]
+    public void A_trusted_proxy_that_is_not_a_network_is_refused_at_start_up()
+    {
+        Assert.Throws<ArgumentException>(() => Resolver(trusted: ["10.0.0.0/99"]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Resolver(trusted: [], ipv4Bits: 33));
+    }
+
+    private static ClientAddressResolver Resolver(string[] trusted, int ipv4Bits = 8, int ipv6Bits = 80)
+    {
+        var options = new ParserOptions { AnonymizeIPv4Bits = ipv4Bits, AnonymizeIPv6Bits = ipv6Bits };
+        foreach (var network in trusted)
+        {
+            options.TrustedProxies.Add(network);
+        }
+
+        return new ClientAddressResolver(options);
+    }
+
+    private static string Resolve(ClientAddressResolver resolver, string peer, string forwardedFor, string forwarded)
+    {
+        var destination = new byte[64];
+        var written = resolver.Resolve(Encoding.ASCII.GetBytes(peer), Encoding.ASCII.GetBytes(forwardedFor), Encoding.ASCII.GetBytes(forwarded), destination);
+        return Encoding.ASCII.GetString(destination, 0, written);
+    }
+}
