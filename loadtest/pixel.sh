@@ -234,6 +234,27 @@ field() { # field FILE NAME: a number from the pixel-accounting line
   sed -n "s/^pixel-accounting:.* $2=\([0-9]*\).*/\1/p" "$1"
 }
 
+# Both modes end the same way: nginx's own log checks the harness's counts, and the collector must
+# have survived the run and exited 0 on SIGTERM. Sets status (0 or 1).
+check_harness_and_collector() {
+  if ((nginx_logged == nginx_answered && nginx_unanswered == 0)); then
+    say "harness check: nginx logged $nginx_logged pixels = $nginx_answered answered: OK"
+  else
+    say "harness check: nginx logged $nginx_logged pixels, answered $nginx_answered, unanswered $nginx_unanswered: MISMATCH"
+  fi
+
+  status=0
+  if ((collector_died)); then
+    say "collector: DIED during the load test (exit status $collector_status); last log lines:"
+    tail -40 "$tmp/collector.log"
+    status=1
+  elif [[ $collector_status != 0 ]]; then
+    say "collector did not exit 0 on SIGTERM ($collector_status); last log lines:"
+    tail -20 "$tmp/collector.log"
+    status=1
+  fi
+}
+
 to_ms() { # wrk time (e.g. 512.00us, 1.20ms, 2.01s) -> milliseconds
   awk -v t="$1" 'BEGIN {
     n = t + 0; u = t; sub(/^[0-9.]+/, "", u)
@@ -532,22 +553,7 @@ if [[ $SINK == kafka ]]; then
     say "spool after exit: $spool_segments segment files, $spool_bytes bytes, $spool_records records left" \
       "(not delivered to Kafka; replayed on the next start)"
   fi
-  if ((nginx_logged == nginx_answered && nginx_unanswered == 0)); then
-    say "harness check: nginx logged $nginx_logged pixels = $nginx_answered answered: OK"
-  else
-    say "harness check: nginx logged $nginx_logged pixels, answered $nginx_answered, unanswered $nginx_unanswered: MISMATCH"
-  fi
-
-  status=0
-  if ((collector_died)); then
-    say "collector: DIED during the load test (exit status $collector_status); last log lines:"
-    tail -40 "$tmp/collector.log"
-    status=1
-  elif [[ $collector_status != 0 ]]; then
-    say "collector did not exit 0 on SIGTERM ($collector_status); last log lines:"
-    tail -20 "$tmp/collector.log"
-    status=1
-  fi
+  check_harness_and_collector
   unknown=$((sent - answered + non2xx + sockerr))
   if ((sent != answered || sockerr != 0)); then
     say "warning: $((sent - answered)) pixels unanswered at stop, $sockerr socket errors: their fate is unknown"
@@ -611,22 +617,7 @@ if ((records[p0] != exp_p0 || records[p1] != exp_p1 || records[p2] != exp_p2 || 
   && ((non2xx == 0 && sent == answered)); then
   say "warning: records per topic differ from the pixels sent per priority (misrouted, shed or dead-lettered)"
 fi
-if ((nginx_logged == nginx_answered && nginx_unanswered == 0)); then
-  say "harness check: nginx logged $nginx_logged pixels = $nginx_answered answered: OK"
-else
-  say "harness check: nginx logged $nginx_logged pixels, answered $nginx_answered, unanswered $nginx_unanswered: MISMATCH"
-fi
-
-status=0
-if ((collector_died)); then
-  say "collector: DIED during the load test (exit status $collector_status); last log lines:"
-  tail -40 "$tmp/collector.log"
-  status=1
-elif [[ $collector_status != 0 ]]; then
-  say "collector did not exit 0 on SIGTERM ($collector_status); last log lines:"
-  tail -20 "$tmp/collector.log"
-  status=1
-fi
+check_harness_and_collector
 if ((sent != answered || sockerr != 0)); then
   # Pixels wrk sent but never saw answered may or may not have been recorded: the comparison
   # below is then only a bound. Raise TAIL_MS if this happens.
