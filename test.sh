@@ -12,6 +12,9 @@ for pkg in librdkafka1 librdkafka-dev; do
 done
 # promtool (from Debian's prometheus package) checks a real /metrics scrape.
 command -v promtool >/dev/null || packages+=(prometheus)
+# uap-core's own test corpora (/usr/share/uap-core/tests/test_{ua,os,device}.yaml, 3.5 MB) check the
+# User-Agent parser; the npm package the parser's regexes.yaml comes from ships no tests.
+dpkg -s uap-core >/dev/null 2>&1 || packages+=(uap-core)
 if ((${#packages[@]})); then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}"

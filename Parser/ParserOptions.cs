@@ -20,4 +20,10 @@ public sealed class ParserOptions
 
     /// <summary>Low bits of an IPv6 client address set to zero before it is written. Default 80 (a /48); 0 keeps it whole.</summary>
     public int AnonymizeIPv6Bits { get; set; } = 80;
+
+    /// <summary>
+    /// Most distinct User-Agents whose parsed form is kept, in entries (at least 2). Default 10,000:
+    /// a few MB, and far more than the distinct User-Agents of a typical hour.
+    /// </summary>
+    public int UserAgentCacheSize { get; set; } = 10_000;
 }

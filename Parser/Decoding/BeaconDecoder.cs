@@ -8,12 +8,15 @@ namespace Beacon.Parser.Decoding;
 
 /// <summary>
 /// Turns a <see cref="RawBeacon"/> into a <see cref="BeaconEvent"/>: percent-decodes every key and
-/// value, checks UTF-8 and limits, and names the first problem as the record's reject reason.
-/// Allocation-free; one instance per worker (it is not thread-safe only through the event it fills).
+/// value, checks UTF-8 and limits, and names the first problem as the record's reject reason; then
+/// enriches a good record with its parsed User-Agent. Allocation-free (a User-Agent not yet in the
+/// parser's cache allocates its entry); one instance per worker (it is not thread-safe only through
+/// the event it fills).
 /// </summary>
 public sealed class BeaconDecoder(ParserOptions options)
 {
     private readonly ClientAddressResolver _addresses = new(options);
+    private readonly UserAgentParser _userAgents = new(options);
 
     /// <summary>Decodes <paramref name="raw"/> into <paramref name="into"/>; false when the record is rejected.</summary>
     public bool Decode(in RawBeacon raw, BeaconEvent into)
@@ -79,6 +82,12 @@ public sealed class BeaconDecoder(ParserOptions options)
         {
             into.Reject(RejectReason.MissingEventType, default);
             return false;
+        }
+
+        // Last: only good records need it (dead letters keep the raw header).
+        if (!into.UserAgent.IsEmpty)
+        {
+            into.ParsedUserAgent = _userAgents.Parse(into.UserAgent);
         }
 
         return true;

@@ -1,4 +1,5 @@
 using System.Text;
+using Beacon.Parser.Enrichment;
 using Beacon.Parser.Input;
 
 namespace Beacon.Parser.Model;
@@ -50,6 +51,15 @@ public sealed class BeaconEvent
         : _generatedEventId;
 
     public ReadOnlySpan<byte> UserAgent => Slice(_userAgent);
+
+    /// <summary>
+    /// Browser, operating system, device class and bot flag from <see cref="UserAgent"/>; null when the
+    /// User-Agent is empty or the record was rejected. Shared with every record of the same User-Agent.
+    /// </summary>
+    public UserAgentInfo? ParsedUserAgent { get; internal set; }
+
+    /// <summary>A crawler, a script or a headless browser, by its User-Agent. Flagged, not dropped.</summary>
+    public bool IsBot => ParsedUserAgent?.IsBot == true;
 
     /// <summary>The route named in the URL, empty when none.</summary>
     public ReadOnlySpan<byte> Route => Slice(_route);
@@ -111,6 +121,7 @@ public sealed class BeaconEvent
         ReceivedAtMs = raw.ReceivedAtMs;
         _generatedEventId = Guid.Empty;
         _userAgent = Copy(raw.UserAgent);
+        ParsedUserAgent = null;
         _route = Copy(raw.Route);
         _clientAddress = default;
     }

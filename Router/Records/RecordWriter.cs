@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Unicode;
+using Beacon.Parser.Enrichment;
 using Beacon.Parser.Input;
 using Beacon.Parser.Model;
 using Beacon.Router.Routing;
@@ -35,6 +36,13 @@ public sealed class RecordWriter : IDisposable
     private static readonly JsonEncodedText Url = JsonEncodedText.Encode("url");
     private static readonly JsonEncodedText Referrer = JsonEncodedText.Encode("referrer");
     private static readonly JsonEncodedText UserAgent = JsonEncodedText.Encode("user_agent");
+    private static readonly JsonEncodedText Agent = JsonEncodedText.Encode("ua");
+    private static readonly JsonEncodedText Browser = JsonEncodedText.Encode("browser");
+    private static readonly JsonEncodedText BrowserMajor = JsonEncodedText.Encode("browser_major");
+    private static readonly JsonEncodedText Os = JsonEncodedText.Encode("os");
+    private static readonly JsonEncodedText OsVersion = JsonEncodedText.Encode("os_version");
+    private static readonly JsonEncodedText Device = JsonEncodedText.Encode("device");
+    private static readonly JsonEncodedText Bot = JsonEncodedText.Encode("bot");
     private static readonly JsonEncodedText ClientIp = JsonEncodedText.Encode("client_ip");
     private static readonly JsonEncodedText Transport = JsonEncodedText.Encode("transport");
     private static readonly JsonEncodedText Properties = JsonEncodedText.Encode("props");
@@ -44,6 +52,7 @@ public sealed class RecordWriter : IDisposable
     private static readonly JsonEncodedText RawBase64 = JsonEncodedText.Encode("raw_base64");
     private static readonly JsonEncodedText[] Priorities = [.. Enum.GetValues<Priority>().Select(static p => JsonEncodedText.Encode($"p{(int)p}"))];
     private static readonly JsonEncodedText[] Transports = [JsonEncodedText.Encode("pixel"), JsonEncodedText.Encode("beacon_post")];
+    private static readonly JsonEncodedText[] DeviceClasses = [.. Enum.GetValues<DeviceClass>().Select(static c => JsonEncodedText.Encode(c.ToString().ToLowerInvariant()))];
 
     private readonly ArrayBufferWriter<byte> _buffer = new(4096);
     private readonly Utf8JsonWriter _json;
@@ -88,6 +97,7 @@ public sealed class RecordWriter : IDisposable
         WriteIfPresent(json, Url, evt.Url);
         WriteIfPresent(json, Referrer, evt.Referrer);
         WriteIfPresent(json, UserAgent, evt.UserAgent);
+        WriteParsedUserAgent(json, evt.ParsedUserAgent);
         WriteIfPresent(json, ClientIp, evt.ClientAddress);
         json.WriteString(Transport, Transports[(int)evt.Transport]);
         if (evt.PropertyCount > 0)
@@ -160,6 +170,32 @@ public sealed class RecordWriter : IDisposable
         {
             json.WriteString(EventId, evt.ClientEventId);
         }
+    }
+
+    /// <summary>The enrichment: strings of the shared parse result, so writing them allocates nothing.</summary>
+    private static void WriteParsedUserAgent(Utf8JsonWriter json, UserAgentInfo? agent)
+    {
+        if (agent is null)
+        {
+            return;
+        }
+
+        json.WriteStartObject(Agent);
+        json.WriteString(Browser, agent.BrowserFamily);
+        if (agent.BrowserMajor is { } major)
+        {
+            json.WriteString(BrowserMajor, major);
+        }
+
+        json.WriteString(Os, agent.OsFamily);
+        if (agent.OsVersion is { } version)
+        {
+            json.WriteString(OsVersion, version);
+        }
+
+        json.WriteString(Device, DeviceClasses[(int)agent.DeviceClass]);
+        json.WriteBoolean(Bot, agent.IsBot);
+        json.WriteEndObject();
     }
 
     private static void WriteVisitorId(Utf8JsonWriter json, Guid visitorId)

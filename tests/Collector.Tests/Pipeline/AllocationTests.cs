@@ -42,6 +42,7 @@ public sealed class AllocationTests
         Assert.True(ring.TryRead(out var slot));
         var raw = slot.AsRawBeacon();
         Assert.True(decoder.Decode(raw, evt));
+        Assert.Equal("Chrome", evt.ParsedUserAgent?.BrowserFamily); // the User-Agent is parsed once, then a cache hit per record
         router.Route(raw, evt);
 
         var before = GC.GetAllocatedBytesForCurrentThread();

@@ -1,5 +1,6 @@
 using System.Text;
 using Beacon.Parser.Decoding;
+using Beacon.Parser.Enrichment;
 using Beacon.Parser.Input;
 using Beacon.Parser.Model;
 
@@ -420,6 +421,41 @@ public sealed class BeaconDecoderTests
             // A prefix made of whole pairs is itself a good record.
             Assert.True(accepted, $"'{prefix}' was rejected as {_event.RejectReason}");
         }
+    }
+
+    [Fact]
+    public void A_good_record_carries_its_parsed_user_agent()
+    {
+        Assert.True(Decode("e=pv"));
+
+        var agent = _event.ParsedUserAgent;
+        Assert.NotNull(agent);
+        Assert.Equal("Firefox", agent.BrowserFamily);
+        Assert.Equal("140", agent.BrowserMajor);
+        Assert.Equal("Linux", agent.OsFamily);
+        Assert.Equal(DeviceClass.Desktop, agent.DeviceClass);
+        Assert.False(_event.IsBot);
+    }
+
+    [Fact]
+    public void A_bot_is_decoded_and_flagged_not_dropped()
+    {
+        Assert.True(Decode("e=pv", userAgent: "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"));
+
+        Assert.True(_event.IsBot);
+        Assert.Equal(DeviceClass.Bot, _event.ParsedUserAgent?.DeviceClass);
+    }
+
+    [Fact]
+    public void A_record_without_a_user_agent_or_a_rejected_one_has_no_parsed_user_agent()
+    {
+        Assert.True(Decode("e=pv", userAgent: ""));
+        Assert.Null(_event.ParsedUserAgent);
+
+        Assert.True(Decode("e=pv"));
+        Assert.False(Decode("a=shop"));
+        Assert.Null(_event.ParsedUserAgent);
+        Assert.False(_event.IsBot);
     }
 
     private bool Decode(

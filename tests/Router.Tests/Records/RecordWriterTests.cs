@@ -45,6 +45,7 @@ public sealed partial class RecordWriterTests : IDisposable
         Assert.Equal("https://example.com/cart?x=1", root.GetProperty("url").GetString());
         Assert.Equal("https://search.example/", root.GetProperty("referrer").GetString());
         Assert.Equal("Mozilla/5.0 (X11; Linux x86_64)", root.GetProperty("user_agent").GetString());
+        Assert.Equal("""{"browser":"Other","os":"Linux","device":"desktop","bot":false}""", root.GetProperty("ua").GetRawText());
         Assert.Equal("203.0.113.0", root.GetProperty("client_ip").GetString()); // anonymised by default
         Assert.Equal("pixel", root.GetProperty("transport").GetString());
         var props = root.GetProperty("props");
@@ -90,6 +91,23 @@ public sealed partial class RecordWriterTests : IDisposable
         Assert.Equal(
             new[] { "schema", "event_id", "event", "route", "priority", "sample_rate", "received_at", "event_time", "visitor_id", "transport" },
             names);
+    }
+
+    [Theory]
+    [InlineData("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
+        """{"browser":"Mobile Safari","browser_major":"17","os":"iOS","os_version":"17.4","device":"mobile","bot":false}""")]
+    [InlineData("Mozilla/5.0 (Linux; Android 13; SM-X710) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",
+        """{"browser":"Chrome","browser_major":"124","os":"Android","os_version":"13","device":"tablet","bot":false}""")]
+    [InlineData("Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
+        """{"browser":"bingbot","browser_major":"2","os":"Other","device":"bot","bot":true}""")]
+    public void The_user_agent_is_written_parsed_with_bots_flagged(string userAgent, string expected)
+    {
+        var evt = new TestBeacon { Query = TestBeacon.Utf8("e=pv"), UserAgent = TestBeacon.Utf8(userAgent) }.Decode();
+
+        using var doc = WriteEvent(evt, 1.0);
+
+        Assert.Equal(userAgent, doc.RootElement.GetProperty("user_agent").GetString());
+        Assert.Equal(expected, doc.RootElement.GetProperty("ua").GetRawText());
     }
 
     [Theory]
