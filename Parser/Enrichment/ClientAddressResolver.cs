@@ -38,7 +38,7 @@ public sealed class ClientAddressResolver
     public int Resolve(ReadOnlySpan<byte> peer, ReadOnlySpan<byte> forwardedFor, ReadOnlySpan<byte> forwarded, Span<byte> destination)
     {
         var client = peer;
-        if (IsTrusted(peer))
+        if ((_trustedV4.Length > 0 || _trustedV6.Length > 0) && IsTrusted(peer))
         {
             // X-Forwarded-For when present, else RFC 7239's Forwarded.
             client = forwardedFor.IsEmpty ? RightmostUntrusted(forwarded, rfc7239: true, client) : RightmostUntrusted(forwardedFor, rfc7239: false, client);

@@ -9,7 +9,8 @@ public sealed class RouterCounters
 {
     private readonly long[] _routed = new long[Enum.GetValues<Priority>().Length];
     private readonly long[] _rejected = new long[Enum.GetValues<RejectReason>().Length];
-    private readonly ConcurrentDictionary<BusinessRoute, StrongBox<long>> _byRoute = new();
+    // Routes are built once by the RouteTable: identity is enough, and hashing a record's strings per event is not free.
+    private readonly ConcurrentDictionary<BusinessRoute, StrongBox<long>> _byRoute = new(ReferenceEqualityComparer.Instance);
 
     public long Routed(Priority priority) => Volatile.Read(ref _routed[(int)priority]);
 
