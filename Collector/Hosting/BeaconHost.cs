@@ -19,6 +19,7 @@ public static class BeaconHost
         builder.Services.AddBeaconCollector(builder.Configuration);
         configure?.Invoke(builder);
         var app = builder.Build();
+        app.Use(app.Services.GetRequiredService<Config.ConfigEndpoint>().StampVersionAsync);
         app.MapBeacon();
         return app;
     }

@@ -1,12 +1,14 @@
 using System.Diagnostics.Metrics;
 using Beacon.Collector.Admin;
 using Beacon.Collector.Buffering;
+using Beacon.Collector.Config;
 using Beacon.Collector.Diagnostics;
 using Beacon.Collector.Edge;
 using Beacon.Collector.Pipeline;
 using Beacon.Parser;
 using Beacon.Parser.Decoding;
 using Beacon.Router.Routing;
+using Beacon.Router.Rules;
 using Beacon.Router.Segments;
 using Beacon.Router.Sinks;
 using Beacon.Router.Sinks.Kafka;
@@ -35,6 +37,7 @@ public static class BeaconServiceCollectionExtensions
         services.AddOptions<SpoolOptions>().Bind(beacon.GetSection("Spool"));
         services.AddOptions<AdminOptions>().Bind(beacon.GetSection("Admin"));
         services.AddOptions<DrainOptions>().Bind(beacon.GetSection("Drain"));
+        services.AddOptions<RulesOptions>().Bind(beacon.GetSection("Rules"));
 
         // Room for the drain delay, Kafka's flush (15 s by default) and the ring's drain.
         services.AddOptions<HostOptions>().Configure<IOptions<DrainOptions>>(static (host, drain) =>
@@ -53,6 +56,16 @@ public static class BeaconServiceCollectionExtensions
         services.AddSingleton<EdgeCounters>();
         services.AddSingleton<RouterCounters>();
         services.AddSingleton<PipelineCounters>();
+        services.AddSingleton<RuleBook>();
+        services.AddSingleton(static _ => new RecentEvents());
+        services.AddSingleton(CreateRuleLog);
+        services.AddSingleton(static sp => new HoldLanes(
+            Path.Combine(Value<BeaconOptions>(sp).DataDirectory, "held"), Value<RulesOptions>(sp).Hold,
+            sp.GetRequiredService<RuleBook>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<RuleAdministrator>();
+        services.AddSingleton<AdminAuthenticator>();
+        services.AddSingleton<RulesAdminApi>();
+        services.AddSingleton<ConfigEndpoint>();
         services.AddSingleton<EventRouter>();
         services.AddSingleton<PixelEndpoint>();
         services.AddSingleton<BeaconMetrics>();
@@ -62,6 +75,7 @@ public static class BeaconServiceCollectionExtensions
         // Hosted services stop in reverse order: the public server, then the pipeline's drain, then
         // the admin listener, so a terminating replica's final counts can still be scraped.
         services.AddHostedService<DrainCoordinator>();
+        services.AddHostedService<RuleLogService>();
         services.AddSingleton<AdminServer>();
         services.AddHostedService(static sp => sp.GetRequiredService<AdminServer>());
         services.AddHostedService<PipelineWorker>();
@@ -87,6 +101,20 @@ public static class BeaconServiceCollectionExtensions
             services.GetRequiredService<ILogger<KafkaSink>>(), time, metrics.Acknowledged);
         metrics.Observe(sink);
         return sink;
+    }
+
+    /// <summary>The config topic when Kafka is configured (every replica follows it), else a directory of version files.</summary>
+    private static IRuleLog CreateRuleLog(IServiceProvider services)
+    {
+        var kafka = Value<KafkaSinkOptions>(services);
+        if (!string.IsNullOrWhiteSpace(kafka.BootstrapServers))
+        {
+            return new KafkaRuleLog(kafka.BootstrapServers, services.GetRequiredService<RouteTable>().ConfigTopic, kafka.Properties,
+                services.GetRequiredService<ILogger<KafkaRuleLog>>());
+        }
+
+        var rules = Value<RulesOptions>(services);
+        return new FileRuleLog(rules.Directory ?? Path.Combine(Value<BeaconOptions>(services).DataDirectory, "config"), rules.PollInterval);
     }
 
     private static T Value<T>(IServiceProvider services) where T : class =>
