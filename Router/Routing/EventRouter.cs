@@ -44,10 +44,9 @@ public sealed class EventRouter(
         var route = table.Resolve(evt.Route, evt.EventType);
         recent?.Record(evt, route);
         var decision = rules is null ? RuleDecision.Keep : rules.Current.Evaluate(evt, route, DeviceId(evt));
-        decision.Rule?.Counter.Count(decision.Outcome);
-        counters.CountOutcome(route, decision.Outcome);
         if (decision.Outcome is RuleOutcome.SampledOut or RuleOutcome.Dropped)
         {
+            Count(route, decision.Rule, decision.Outcome);
             return;
         }
 
@@ -55,11 +54,20 @@ public sealed class EventRouter(
             route.Priority, route.Name, decision.SampleRate);
         if (decision.Outcome == RuleOutcome.Held && holds is not null && holds.TryHold(decision.Rule!, record))
         {
+            Count(route, decision.Rule, RuleOutcome.Held);
             return;
         }
 
+        // Kept, or held with no room left in the rule's lane: written now rather than lost.
         sink.Append(record);
+        Count(route, decision.Rule, RuleOutcome.Kept);
         counters.CountRouted(route);
+    }
+
+    private void Count(BusinessRoute route, Rule? rule, RuleOutcome outcome)
+    {
+        rule?.Counter.Count(outcome);
+        counters.CountOutcome(route, outcome);
     }
 
     /// <summary>Sends records of lifted holds on to the sink, within the release rate; call between records.</summary>
