@@ -33,6 +33,8 @@ public sealed class CollectorScrapes : IAsyncLifetime
             cluster.CreateTopic(topic, partitions: 1);
         }
 
+        cluster.CreateTopic("beacon.config", partitions: 1);
+
         await using (var kafka = await CollectorHost.StartAsync(new Dictionary<string, string?> { ["Beacon:Kafka:BootstrapServers"] = cluster.BootstrapServers }))
         {
             _scrapes.Add(await ScrapeAfterTrafficAsync(kafka, "beacon_kafka_healthy 1\n"));
