@@ -1,4 +1,5 @@
 using Beacon.Collector.Admin;
+using Beacon.Collector.Batch;
 using Beacon.Collector.Diagnostics;
 using Beacon.Collector.Edge;
 
@@ -18,6 +19,7 @@ public static class BeaconEndpointRouteBuilderExtensions
         endpoints.MapMethods("/b/{route}.gif", PixelMethods, pixel.HandlePixelAsync);
         endpoints.MapPost("/b", (RequestDelegate)pixel.HandleBeaconPostAsync);
         endpoints.MapPost("/b/{route}", (RequestDelegate)pixel.HandleBeaconPostAsync);
+        endpoints.MapPost("/v1/batch", (RequestDelegate)services.GetRequiredService<BatchEndpoint>().HandleAsync);
         // Load balancers often probe the public port; the admin port has the same probes and /metrics.
         var health = services.GetRequiredService<CollectorHealth>();
         endpoints.MapGet("/healthz", static () => "ok");

@@ -106,6 +106,7 @@ internal sealed partial class PipelineWorker(
         if (!slot.IsComplete)
         {
             counters.CountIncomplete();
+            slot.Acknowledgement?.Fail(1);
             return;
         }
 
@@ -114,7 +115,7 @@ internal sealed partial class PipelineWorker(
         try
         {
             decoder.Decode(raw, evt);
-            router.Route(raw, evt);
+            router.Route(raw, evt, slot.Acknowledgement);
             metrics.RecordDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
 #pragma warning disable CA1031 // One bad record must not stop the pipeline: it goes to the dead-letter topic.
@@ -122,16 +123,16 @@ internal sealed partial class PipelineWorker(
 #pragma warning restore CA1031
         {
             LogRecordFailed(logger, ex);
-            RouteToDeadLetters(raw, evt);
+            RouteToDeadLetters(raw, evt, slot.Acknowledgement);
         }
     }
 
-    private void RouteToDeadLetters(in RawBeacon raw, BeaconEvent evt)
+    private void RouteToDeadLetters(in RawBeacon raw, BeaconEvent evt, IRecordAcknowledgement? acknowledgement)
     {
         try
         {
             evt.Reject(RejectReason.InternalError);
-            router.Route(raw, evt);
+            router.Route(raw, evt, acknowledgement);
         }
 #pragma warning disable CA1031 // Even the dead-letter write failed: count the loss and keep draining.
         catch (Exception ex)
@@ -139,6 +140,7 @@ internal sealed partial class PipelineWorker(
         {
             LogRecordLost(logger, ex);
             counters.CountLost();
+            acknowledgement?.Fail(1);
         }
     }
 

@@ -17,8 +17,12 @@ public sealed class EventRouter(RouteTable table, IRecordSink sink, RouterCounte
     private readonly RecordWriter _writer = new();
     private readonly byte[] _key = new byte[32];
 
-    /// <summary>Routes one record. <paramref name="evt"/> is what the decoder made of <paramref name="raw"/>.</summary>
-    public void Route(in RawBeacon raw, BeaconEvent evt)
+    /// <summary>
+    /// Routes one record. <paramref name="evt"/> is what the decoder made of <paramref name="raw"/>;
+    /// <paramref name="acknowledgement"/>, when set, travels with the record to the sink, which signals
+    /// it once the record is durable. A future rule that writes nothing must acknowledge it itself.
+    /// </summary>
+    public void Route(in RawBeacon raw, BeaconEvent evt, IRecordAcknowledgement? acknowledgement = null)
     {
         ArgumentNullException.ThrowIfNull(evt);
 
@@ -28,14 +32,14 @@ public sealed class EventRouter(RouteTable table, IRecordSink sink, RouterCounte
         if (evt.RejectReason != RejectReason.None)
         {
             sink.Append(new SinkRecord(table.DeadLetterTopic, key, _writer.WriteRejected(raw, evt), raw.ReceivedAtMs,
-                RouteTable.DeadLetterPriority, RouteTable.DeadLetterRoute, SampleRate));
+                RouteTable.DeadLetterPriority, RouteTable.DeadLetterRoute, SampleRate) { Acknowledgement = acknowledgement });
             counters.CountRejected(evt.RejectReason);
             return;
         }
 
         var route = table.Resolve(evt.Route, evt.EventType);
         sink.Append(new SinkRecord(route.Topic, key, _writer.WriteEvent(evt, route, SampleRate), evt.ReceivedAtMs,
-            route.Priority, route.Name, SampleRate));
+            route.Priority, route.Name, SampleRate) { Acknowledgement = acknowledgement });
         counters.CountRouted(route);
     }
 
