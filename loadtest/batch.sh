@@ -125,7 +125,7 @@ sleep 2 # duplicates, if any, arrive too
 in_kafka=$(wc -l <"$tmp/kafka.out")
 
 hz=$(getconf CLK_TCK)
-say "collector CPU during the timed run: $(awk -v a="$cpu_before" -v b="$cpu_after" -v hz="$hz" -v s="$(field seconds)" 'BEGIN { printf "%.2f cores", (b - a) / hz / s }') (warm-up included in the ticks: no)"
+say "collector CPU during warm-up + run: $(awk -v a="$cpu_before" -v b="$cpu_after" -v hz="$hz" -v s="$(field seconds)" -v w="$WARMUP" 'BEGIN { printf "%.2f cores", (b - a) / hz / (s + w) }')"
 grep -E '^beacon_batch_refused_total\{reason="(ring_full|sink_failed|ack_timeout)"\}' "$tmp/metrics.txt" || true
 say "accounting: accepted (answered 200, warm-up and probe included) $accepted; records in Kafka $in_kafka"
 if (( in_kafka == accepted )); then
