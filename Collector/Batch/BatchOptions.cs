@@ -34,7 +34,7 @@ public sealed class BatchOptions
     /// <summary>How long an answered batch id is remembered, so a retry gets the same answer without a second copy. Default 10 min.</summary>
     public TimeSpan BatchIdTtl { get; set; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>Most batch ids remembered; the oldest are forgotten first past it. Default 100,000 (a few tens of MB at most).</summary>
+    /// <summary>Most batch ids remembered (with their answers: ~100 B to a few KB each, more for a batch with many rejected events); the oldest answered are forgotten first past it. Default 100,000.</summary>
     public int BatchIdCapacity { get; set; } = 100_000;
 
     /// <summary>Longest batch id accepted, in characters; longer → 400 <c>invalid_batch_id</c>. Default 128.</summary>
