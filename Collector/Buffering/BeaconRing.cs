@@ -81,6 +81,44 @@ public sealed class BeaconRing : IDisposable
         }
     }
 
+    /// <summary>
+    /// Claims <paramref name="count"/> consecutive slots at once, or none: a batch is admitted whole or
+    /// refused (its client retries it), never half-admitted. Admission uses <paramref name="priority"/>'s
+    /// fill threshold for the whole run. On true the caller fills and publishes every position from
+    /// <paramref name="first"/> (see <see cref="ClaimAt"/>); the consumer waits for each in order.
+    /// </summary>
+    public bool TryClaimMany(Priority priority, int count, out long first)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        var admitBelow = _admitBelow[(int)priority];
+        while (true)
+        {
+            var position = Volatile.Read(ref _tail.Value);
+
+            // Every slot below head + capacity has been released (Release writes the slot before the head).
+            if (position + count - Volatile.Read(ref _head.Value) > admitBelow)
+            {
+                Interlocked.Add(ref _shed[(int)priority], count);
+                first = 0;
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _tail.Value, position + count, position) == position)
+            {
+                first = position;
+                return true;
+            }
+        }
+    }
+
+    /// <summary>The claim for one position of a <see cref="TryClaimMany"/> run.</summary>
+    public RingClaim ClaimAt(long position, Priority priority)
+    {
+        var slot = _slots[position & _mask];
+        slot.Priority = priority;
+        return new RingClaim(position, slot);
+    }
+
     /// <summary>Hands a filled slot to the consumer.</summary>
     public void Publish(in RingClaim claim)
     {

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using Beacon.Parser.Input;
 using Beacon.Router.Routing;
+using Beacon.Router.Sinks;
 
 namespace Beacon.Collector.Buffering;
 
@@ -34,6 +35,9 @@ public sealed class RingSlot
 
     public Guid VisitorId { get; private set; }
 
+    /// <summary>Who waits for this record to be durable: a batch request; null for pixels (fire and forget).</summary>
+    public IRecordAcknowledgement? Acknowledgement { get; private set; }
+
     /// <summary>The client asked for anonymous mode.</summary>
     public bool Anonymous { get; private set; }
 
@@ -63,9 +67,11 @@ public sealed class RingSlot
     }
 
     /// <summary>Starts a new record: the parameters come next via <see cref="WriteQuery"/>.</summary>
-    internal void Begin(BeaconTransport transport, long receivedAtMs, Guid visitorId, bool anonymous = false)
+    internal void Begin(BeaconTransport transport, long receivedAtMs, Guid visitorId, bool anonymous = false,
+        IRecordAcknowledgement? acknowledgement = null)
     {
         IsComplete = false;
+        Acknowledgement = acknowledgement;
         Anonymous = anonymous;
         Transport = transport;
         ReceivedAtMs = receivedAtMs;
@@ -93,6 +99,25 @@ public sealed class RingSlot
 
         body.CopyTo(_buffer.AsSpan(_length));
         _length += (int)body.Length;
+        _queryEnd = _length;
+    }
+
+    /// <summary>
+    /// Writes one batch event's parameters: the batch-level ones, then the event's own, so that the
+    /// decoder's "last one wins" lets the event override the batch.
+    /// </summary>
+    internal void WriteParameters(ReadOnlySpan<byte> common, ReadOnlySpan<byte> own)
+    {
+        EnsureFree(common.Length + own.Length + 1);
+        common.CopyTo(_buffer.AsSpan(_length));
+        _length += common.Length;
+        if (!common.IsEmpty && !own.IsEmpty)
+        {
+            _buffer[_length++] = (byte)'&';
+        }
+
+        own.CopyTo(_buffer.AsSpan(_length));
+        _length += own.Length;
         _queryEnd = _length;
     }
 

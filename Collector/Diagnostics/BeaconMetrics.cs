@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Beacon.Collector.Batch;
 using Beacon.Collector.Buffering;
 using Beacon.Collector.Edge;
 using Beacon.Parser.Model;
@@ -27,7 +28,8 @@ public sealed class BeaconMetrics
         RouterCounters router,
         KafkaSinkCounters kafka,
         SpoolCounters spool,
-        RuleBook rules)
+        RuleBook rules,
+        BatchCounters batch)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         _meter = meterFactory.Create(MeterName);
@@ -55,6 +57,13 @@ public sealed class BeaconMetrics
             new Measurement<long>(router.Rejected(r), new KeyValuePair<string, object?>("reason", r.Name()))), "{event}", "Records sent to the dead-letter topic, by reason.");
         meter.CreateObservableCounter("beacon.edge.rejected", () => edgeReasons.Select(r =>
             new Measurement<long>(edge.Rejected(r), new KeyValuePair<string, object?>("reason", r.ToString()))), "{request}", "Requests refused at the edge, by reason.");
+        meter.CreateObservableCounter("beacon.batch.accepted", () => batch.Batches, "{batch}", "Batches answered 200: their accepted events are durable.");
+        meter.CreateObservableCounter("beacon.batch.events.accepted", () => batch.AcceptedEvents, "{event}", "Events of batches answered 200.");
+        meter.CreateObservableCounter("beacon.batch.repeated", () => batch.Repeated, "{request}", "Batch requests answered from the batch-id cache (retries, concurrent duplicates).");
+        meter.CreateObservableCounter("beacon.batch.refused", () => Enum.GetValues<BatchRefusal>().Select(r =>
+            new Measurement<long>(batch.Refused(r), new KeyValuePair<string, object?>("reason", r.Name()))), "{request}", "Batches refused whole (4xx, or 503 when they could not be made durable), by reason.");
+        meter.CreateObservableCounter("beacon.batch.events.rejected", () => Enum.GetValues<BatchEventRejection>().Select(r =>
+            new Measurement<long>(batch.Rejected(r), new KeyValuePair<string, object?>("reason", r.Name()))), "{event}", "Events of a batch rejected by index (the others kept), by reason.");
         meter.CreateObservableCounter("beacon.kafka.delivered", () => kafka.Delivered, "{record}", "Records Kafka acknowledged on their first try.");
         meter.CreateObservableCounter("beacon.kafka.failed", () => kafka.Failed, "{record}", "Records whose first delivery failed (spooled).");
         meter.CreateObservableUpDownCounter("beacon.kafka.in_flight", () => kafka.InFlight, "{record}", "Records in the producer's queue, not yet settled.");

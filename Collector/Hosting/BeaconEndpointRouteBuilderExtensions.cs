@@ -1,5 +1,6 @@
 using Beacon.Collector.Admin;
 using Beacon.Collector.Config;
+using Beacon.Collector.Batch;
 using Beacon.Collector.Diagnostics;
 using Beacon.Collector.Edge;
 
@@ -20,6 +21,7 @@ public static class BeaconEndpointRouteBuilderExtensions
         endpoints.MapPost("/b", (RequestDelegate)pixel.HandleBeaconPostAsync);
         endpoints.MapPost("/b/{route}", (RequestDelegate)pixel.HandleBeaconPostAsync);
         endpoints.MapGet("/v1/config", services.GetRequiredService<ConfigEndpoint>().HandleAsync);
+        endpoints.MapPost("/v1/batch", (RequestDelegate)services.GetRequiredService<BatchEndpoint>().HandleAsync);
         // Load balancers often probe the public port; the admin port has the same probes and /metrics.
         var health = services.GetRequiredService<CollectorHealth>();
         endpoints.MapGet("/healthz", static () => "ok");

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Beacon.Collector.Admin;
+using Beacon.Collector.Batch;
 using Beacon.Collector.Buffering;
 using Beacon.Collector.Config;
 using Beacon.Collector.Diagnostics;
@@ -38,6 +39,7 @@ public static class BeaconServiceCollectionExtensions
         services.AddOptions<AdminOptions>().Bind(beacon.GetSection("Admin"));
         services.AddOptions<DrainOptions>().Bind(beacon.GetSection("Drain"));
         services.AddOptions<RulesOptions>().Bind(beacon.GetSection("Rules"));
+        services.AddOptions<BatchOptions>().Bind(beacon.GetSection("Batch"));
 
         // Room for the drain delay, Kafka's flush (15 s by default) and the ring's drain.
         services.AddOptions<HostOptions>().Configure<IOptions<DrainOptions>>(static (host, drain) =>
@@ -68,6 +70,8 @@ public static class BeaconServiceCollectionExtensions
         services.AddSingleton<ConfigEndpoint>();
         services.AddSingleton<EventRouter>();
         services.AddSingleton<PixelEndpoint>();
+        services.AddSingleton<BatchCounters>();
+        services.AddSingleton<BatchEndpoint>();
         services.AddSingleton<BeaconMetrics>();
         services.AddSingleton<CollectorHealth>();
         services.AddSingleton(static sp => new PrometheusExporter(PrometheusExporter.DefaultMeters, sp.GetRequiredService<IMeterFactory>()));

@@ -5,6 +5,7 @@ using Beacon.Parser.Decoding;
 using Beacon.Parser.Input;
 using Beacon.Parser.Model;
 using Beacon.Router.Routing;
+using Beacon.Router.Sinks;
 
 namespace Beacon.Collector.Pipeline;
 
@@ -108,6 +109,7 @@ internal sealed partial class PipelineWorker(
         if (!slot.IsComplete)
         {
             counters.CountIncomplete();
+            slot.Acknowledgement?.Fail(1);
             return;
         }
 
@@ -116,7 +118,7 @@ internal sealed partial class PipelineWorker(
         try
         {
             decoder.Decode(raw, evt);
-            router.Route(raw, evt);
+            router.Route(raw, evt, slot.Acknowledgement);
             metrics.RecordDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
 #pragma warning disable CA1031 // One bad record must not stop the pipeline: it goes to the dead-letter topic.
@@ -124,16 +126,16 @@ internal sealed partial class PipelineWorker(
 #pragma warning restore CA1031
         {
             LogRecordFailed(logger, ex);
-            RouteToDeadLetters(raw, evt);
+            RouteToDeadLetters(raw, evt, slot.Acknowledgement);
         }
     }
 
-    private void RouteToDeadLetters(in RawBeacon raw, BeaconEvent evt)
+    private void RouteToDeadLetters(in RawBeacon raw, BeaconEvent evt, IRecordAcknowledgement? acknowledgement)
     {
         try
         {
             evt.Reject(RejectReason.InternalError);
-            router.Route(raw, evt);
+            router.Route(raw, evt, acknowledgement);
         }
 #pragma warning disable CA1031 // Even the dead-letter write failed: count the loss and keep draining.
         catch (Exception ex)
@@ -141,6 +143,7 @@ internal sealed partial class PipelineWorker(
         {
             LogRecordLost(logger, ex);
             counters.CountLost();
+            acknowledgement?.Fail(1);
         }
     }
 

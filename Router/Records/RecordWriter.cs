@@ -71,7 +71,7 @@ public sealed class RecordWriter : IDisposable
     private static readonly JsonEncodedText Raw = JsonEncodedText.Encode("raw");
     private static readonly JsonEncodedText RawBase64 = JsonEncodedText.Encode("raw_base64");
     private static readonly JsonEncodedText[] Priorities = [.. Enum.GetValues<Priority>().Select(static p => JsonEncodedText.Encode($"p{(int)p}"))];
-    private static readonly JsonEncodedText[] Transports = [JsonEncodedText.Encode("pixel"), JsonEncodedText.Encode("beacon_post")];
+    private static readonly JsonEncodedText[] Transports = [JsonEncodedText.Encode("pixel"), JsonEncodedText.Encode("beacon_post"), JsonEncodedText.Encode("batch")];
     private static readonly JsonEncodedText[] DeviceClasses = [.. Enum.GetValues<DeviceClass>().Select(static c => JsonEncodedText.Encode(c.ToString().ToLowerInvariant()))];
 
     private readonly ArrayBufferWriter<byte> _buffer = new(4096);

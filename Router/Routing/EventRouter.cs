@@ -25,8 +25,12 @@ public sealed class EventRouter(
     private readonly byte[] _key = new byte[32];
     private readonly byte[] _anonymousDevice = new byte[32];
 
-    /// <summary>Routes one record. <paramref name="evt"/> is what the decoder made of <paramref name="raw"/>.</summary>
-    public void Route(in RawBeacon raw, BeaconEvent evt)
+    /// <summary>
+    /// Routes one record. <paramref name="evt"/> is what the decoder made of <paramref name="raw"/>;
+    /// <paramref name="acknowledgement"/>, when set, travels with the record to the sink, which signals
+    /// it once the record is durable (a held record: once its lane is fsync'd; sampled out or dropped: at once).
+    /// </summary>
+    public void Route(in RawBeacon raw, BeaconEvent evt, IRecordAcknowledgement? acknowledgement = null)
     {
         ArgumentNullException.ThrowIfNull(evt);
 
@@ -36,7 +40,7 @@ public sealed class EventRouter(
         if (evt.RejectReason != RejectReason.None)
         {
             sink.Append(new SinkRecord(table.DeadLetterTopic, key, _writer.WriteRejected(raw, evt), raw.ReceivedAtMs,
-                RouteTable.DeadLetterPriority, RouteTable.DeadLetterRoute, SampleRate));
+                RouteTable.DeadLetterPriority, RouteTable.DeadLetterRoute, SampleRate) { Acknowledgement = acknowledgement });
             counters.CountRejected(evt.RejectReason);
             return;
         }
@@ -46,12 +50,14 @@ public sealed class EventRouter(
         var decision = rules is null ? RuleDecision.Keep : rules.Current.Evaluate(evt, route, DeviceId(evt));
         if (decision.Outcome is RuleOutcome.SampledOut or RuleOutcome.Dropped)
         {
+            // Decided, not lost: a waiting client must not resend what a rule chose not to keep.
+            acknowledgement?.Acknowledge(1);
             Count(route, decision.Rule, decision.Outcome);
             return;
         }
 
         var record = new SinkRecord(route.Topic, key, _writer.WriteEvent(evt, route, decision.SampleRate), evt.ReceivedAtMs,
-            route.Priority, route.Name, decision.SampleRate);
+            route.Priority, route.Name, decision.SampleRate) { Acknowledgement = acknowledgement };
         if (decision.Outcome == RuleOutcome.Held && holds is not null && holds.TryHold(decision.Rule!, record))
         {
             Count(route, decision.Rule, RuleOutcome.Held);

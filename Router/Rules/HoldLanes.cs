@@ -23,6 +23,7 @@ public sealed class HoldLanes : IDisposable
     private readonly Dictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
     private readonly List<Lane> _finished = [];
     private readonly byte[] _entry = new byte[64 * 1024];
+    private readonly PendingAcknowledgements _pending = new();
     private double _tokens;
     private long _lastRefill;
 
@@ -75,6 +76,11 @@ public sealed class HoldLanes : IDisposable
         SpoolEntry.Write(record, entry[(2 + topic)..]);
         lane.Log.Append(record.Key, entry, record.TimestampMs);
         lane.Appended = true;
+        if (record.Acknowledgement is { } waiter)
+        {
+            _pending.Add(waiter);
+        }
+
         return true;
     }
 
@@ -136,15 +142,32 @@ public sealed class HoldLanes : IDisposable
         return sent;
     }
 
-    /// <summary>Flushes the lanes; after a durable flush (the sink's comes first) released lanes are deleted.</summary>
+    /// <summary>
+    /// Flushes the lanes (durably whenever a client waits for a held record); after a durable flush
+    /// (the sink's comes first) released lanes are deleted.
+    /// </summary>
     public void Flush(bool durable)
     {
-        foreach (var lane in _lanes.Values)
+        durable |= !_pending.IsEmpty;
+        try
         {
-            if (!lane.Done)
+            foreach (var lane in _lanes.Values)
             {
-                lane.Log.Flush(durable);
+                if (!lane.Done)
+                {
+                    lane.Log.Flush(durable);
+                }
             }
+        }
+        catch
+        {
+            _pending.FailAll();
+            throw;
+        }
+
+        if (durable)
+        {
+            _pending.AcknowledgeAll();
         }
 
         if (!durable || _finished.Count == 0)

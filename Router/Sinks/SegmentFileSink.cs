@@ -16,6 +16,7 @@ public sealed class SegmentFileSink : IRecordSink
     private readonly TimeProvider _time;
     private readonly Dictionary<string, SegmentLog> _logs = new(StringComparer.Ordinal);
     private readonly Histogram<double>? _acknowledged;
+    private readonly PendingAcknowledgements _pending = new();
     private DateTimeOffset _nextMaintenance;
 
     public SegmentFileSink(string dataDirectory, SegmentLogOptions options, TimeProvider? time = null, Histogram<double>? acknowledged = null)
@@ -37,14 +38,34 @@ public sealed class SegmentFileSink : IRecordSink
         }
 
         log.Append(record.Key, record.Value, record.TimestampMs);
+        if (record.Acknowledgement is { } waiter)
+        {
+            _pending.Add(waiter);
+        }
+
         _acknowledged?.Record((_time.GetUtcNow().ToUnixTimeMilliseconds() - record.TimestampMs) / 1000.0);
     }
 
+    /// <summary>Durable whenever a client waits for a record: one fsync per topic covers every batch appended since the last.</summary>
     public void Flush(bool durable)
     {
-        foreach (var log in _logs.Values)
+        durable |= !_pending.IsEmpty;
+        try
         {
-            log.Flush(durable);
+            foreach (var log in _logs.Values)
+            {
+                log.Flush(durable);
+            }
+        }
+        catch
+        {
+            _pending.FailAll();
+            throw;
+        }
+
+        if (durable)
+        {
+            _pending.AcknowledgeAll();
         }
 
         var now = _time.GetUtcNow();

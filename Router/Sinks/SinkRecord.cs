@@ -31,4 +31,11 @@ public readonly ref struct SinkRecord(
 
     /// <summary>The fraction of matching events kept by sampling, so downstream can re-weight counts.</summary>
     public double SampleRate { get; } = sampleRate;
+
+    /// <summary>
+    /// Who waits for this record to be durable (a batch request), or null (pixels: fire and forget).
+    /// The sink calls it exactly once per record: when Kafka acknowledged it or an fsync covered it, or
+    /// when it could not be kept.
+    /// </summary>
+    public IRecordAcknowledgement? Acknowledgement { get; init; }
 }

@@ -19,6 +19,7 @@ public sealed class Spool : IDisposable
     private readonly TimeProvider _time;
     private readonly List<SpoolLane> _lanes = [];
     private readonly Dictionary<string, SpoolLane> _byTopic = new(StringComparer.Ordinal);
+    private readonly PendingAcknowledgements _pending = new();
 
     public Spool(string directory, SpoolOptions options, SpoolCounters counters, TimeProvider? time = null)
     {
@@ -79,6 +80,7 @@ public sealed class Spool : IDisposable
             if (!EvictBelow(record.Priority))
             {
                 Counters.CountShed(record.Priority);
+                record.Acknowledgement?.Fail(1);
                 return false;
             }
         }
@@ -88,6 +90,11 @@ public sealed class Spool : IDisposable
         SpoolEntry.Write(record, buffer);
         lane.Log.Append(record.Key, buffer, record.TimestampMs);
         Counters.CountSpooled(record.Priority);
+        if (record.Acknowledgement is { } waiter)
+        {
+            _pending.Add(waiter);
+        }
+
         return true;
     }
 
@@ -102,12 +109,29 @@ public sealed class Spool : IDisposable
         }
     }
 
-    /// <summary>Writes buffered records out and publishes the spool's size to <see cref="Counters"/> for other threads.</summary>
+    /// <summary>
+    /// Writes buffered records out and publishes the spool's size to <see cref="Counters"/> for other
+    /// threads. Durable whenever a client waits for a spooled record (group commit: one fsync per lane).
+    /// </summary>
     public void Flush(bool durable)
     {
-        foreach (var lane in _lanes)
+        durable |= !_pending.IsEmpty;
+        try
         {
-            lane.Log.Flush(durable);
+            foreach (var lane in _lanes)
+            {
+                lane.Log.Flush(durable);
+            }
+        }
+        catch
+        {
+            _pending.FailAll();
+            throw;
+        }
+
+        if (durable)
+        {
+            _pending.AcknowledgeAll();
         }
 
         Counters.Publish(Bytes, _lanes.Sum(static l => l.Log.SegmentCount), Records);

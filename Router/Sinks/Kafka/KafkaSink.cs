@@ -19,7 +19,7 @@ public sealed partial class KafkaSink : IRecordSink
     private readonly Spool _spool;
     private readonly SpoolReplayer _replayer;
     private readonly KafkaHealth _health = new();
-    private readonly ConcurrentQueue<(DeliveryResult<byte[], byte[]> Report, long ReceivedAtMs)> _failed = new();
+    private readonly ConcurrentQueue<(DeliveryResult<byte[], byte[]> Report, long ReceivedAtMs, IRecordAcknowledgement? Waiter)> _failed = new();
     private readonly KafkaSinkOptions _options;
     private readonly KafkaSinkCounters _counters;
     private readonly ILogger _logger;
@@ -112,7 +112,8 @@ public sealed partial class KafkaSink : IRecordSink
             {
                 // The report's timestamp is librdkafka's, not ours: keep the receive time for latency and spooling.
                 var receivedAtMs = record.TimestampMs;
-                _producer.Produce(record.Topic, message, report => OnDelivery(report, receivedAtMs));
+                var waiter = record.Acknowledgement;
+                _producer.Produce(record.Topic, message, report => OnDelivery(report, receivedAtMs, waiter));
                 _counters.CountProduced();
                 _queueFull = false;
                 return;
@@ -163,11 +164,12 @@ public sealed partial class KafkaSink : IRecordSink
         _spool.Dispose();
     }
 
-    private void OnDelivery(DeliveryReport<byte[], byte[]> report, long receivedAtMs)
+    private void OnDelivery(DeliveryReport<byte[], byte[]> report, long receivedAtMs, IRecordAcknowledgement? waiter)
     {
         if (report.Status == PersistenceStatus.Persisted)
         {
             _counters.CountDelivered();
+            waiter?.Acknowledge(1);
             _health.Succeeded();
             _acknowledged?.Record((DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - receivedAtMs) / 1000.0);
             return;
@@ -175,7 +177,7 @@ public sealed partial class KafkaSink : IRecordSink
 
         // Not persisted, or possibly persisted after a timeout: spool it. A possible duplicate keeps its event id.
         _health.Failed();
-        _failed.Enqueue((report, receivedAtMs));
+        _failed.Enqueue((report, receivedAtMs, waiter));
         _counters.CountFailed();
     }
 
@@ -184,10 +186,10 @@ public sealed partial class KafkaSink : IRecordSink
     {
         while (_failed.TryDequeue(out var failed))
         {
-            var (report, receivedAtMs) = failed;
+            var (report, receivedAtMs, waiter) = failed;
             var (priority, route, sampleRate) = KafkaHeaders.Read(report.Message.Headers);
             _spool.TryAppend(new SinkRecord(report.Topic, report.Message.Key, report.Message.Value,
-                receivedAtMs, priority, route, sampleRate));
+                receivedAtMs, priority, route, sampleRate) { Acknowledgement = waiter });
         }
     }
 

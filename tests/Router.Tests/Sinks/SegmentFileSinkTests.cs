@@ -123,6 +123,28 @@ public sealed class SegmentFileSinkTests : IDisposable
         Assert.Equal(new[] { "a", "b" }, Read(topic).Select(static r => r.Value));
     }
 
+    [Fact]
+    public void Waiting_records_are_acknowledged_by_the_next_flush_which_is_made_durable_for_them()
+    {
+        using var sink = new SegmentFileSink(Data, new SegmentLogOptions(), _time);
+        var batch = new CountingAcknowledgement();
+        for (var i = 0; i < 3; i++)
+        {
+            sink.Append(new SinkRecord("beacon.p1", "v"u8, "e"u8, i, Priority.P1, "test", 1.0) { Acknowledgement = batch });
+        }
+
+        sink.Append(new SinkRecord("beacon.p1", "v"u8, "pixel"u8, 4, Priority.P1, "test", 1.0));
+        Assert.Equal(0, batch.Acknowledged);
+
+        // Asked for a flush to the OS only, the sink fsyncs anyway: a client waits.
+        sink.Flush(durable: false);
+
+        Assert.Equal(3, batch.Acknowledged);
+        Assert.Equal(0, batch.Failed);
+        sink.Flush(durable: false);
+        Assert.Equal(3, batch.Acknowledged);
+    }
+
     private static List<(string Key, string Value, long TimestampMs)> Read(string topicDirectory) =>
         [.. ReadAll(topicDirectory).Select(static r => (Encoding.UTF8.GetString(r.Key.Span), Encoding.UTF8.GetString(r.Value.Span), r.TimestampMs))];
 }

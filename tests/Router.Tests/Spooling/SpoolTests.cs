@@ -3,6 +3,7 @@ using Beacon.Router.Routing;
 using Beacon.Router.Segments;
 using Beacon.Router.Sinks;
 using Beacon.Router.Spooling;
+using Beacon.Router.Tests.Sinks;
 
 namespace Beacon.Router.Tests.Spooling;
 
@@ -176,6 +177,26 @@ public sealed class SpoolTests : IDisposable
         Assert.All(segments, static s => Assert.False(File.Exists(s)));
         Assert.Equal(_counters.TotalSpooled, spool.Records + _counters.TotalReplayed + _counters.TotalEvicted);
     }
+
+    [Fact]
+    public void A_spooled_record_is_acknowledged_at_the_next_flush_and_a_shed_one_fails_at_once()
+    {
+        using var spool = Open(maxBytes: 300);
+        var waiting = new CountingAcknowledgement();
+
+        Assert.True(spool.TryAppend(WithWaiter(Record("beacon.p0", Priority.P0, 1), waiting)));
+        Assert.Equal(0, waiting.Acknowledged);
+        Assert.False(spool.TryAppend(WithWaiter(Record("beacon.p0", Priority.P0, 2), waiting)));
+        Assert.False(spool.TryAppend(WithWaiter(Record("beacon.p0", Priority.P0, 3), waiting)));
+        Assert.Equal(2, waiting.Failed);
+
+        spool.Flush(durable: false);
+
+        Assert.Equal(1, waiting.Acknowledged);
+    }
+
+    private static SinkRecord WithWaiter(SinkRecord record, CountingAcknowledgement waiter) =>
+        new(record.Topic, record.Key, record.Value, record.TimestampMs, record.Priority, record.Route, record.SampleRate) { Acknowledgement = waiter };
 
     private Spool Open(long maxBytes) =>
         new(_temp.Path, new SpoolOptions { MaxBytes = maxBytes, SegmentBytes = 2048 }, _counters);

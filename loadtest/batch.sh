@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Batch load test: the collector with the Kafka sink (librdkafka's mock cluster) under N connections
+# posting 100-event gzip batches to /v1/batch, then end-to-end accounting: every event the collector
+# accepted (answered 200) must be in Kafka.
+#
+#   loadtest/batch.sh                        # 32 connections, 15 s after a 3 s warm-up
+#   CONNECTIONS=64 DURATION=30 loadtest/batch.sh
+#
+# Environment: CONNECTIONS (32), DURATION (15, seconds), WARMUP (3, seconds), EVENTS (100 per batch),
+# KAFKA_PARTITIONS (64 per topic), KAFKA_DRAIN_S (120), SKIP_BUILD (0), KEEP (0: keep the temp dir),
+# COLLECTOR_ARGS (extra collector arguments). Talks to 127.0.0.1 only.
+# Exit status: 0 when the accounting is OK, 1 otherwise, 2 on setup errors.
+set -euo pipefail
+
+CONNECTIONS=${CONNECTIONS:-32}
+DURATION=${DURATION:-15}
+WARMUP=${WARMUP:-3}
+EVENTS=${EVENTS:-100}
+KAFKA_PARTITIONS=${KAFKA_PARTITIONS:-64}
+KAFKA_DRAIN_S=${KAFKA_DRAIN_S:-120}
+SKIP_BUILD=${SKIP_BUILD:-0}
+KEEP=${KEEP:-0}
+COLLECTOR_ARGS=${COLLECTOR_ARGS:-}
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+say() { printf '%s\n' "$*"; }
+die() { printf 'batch.sh: %s\n' "$*" >&2; exit 2; }
+
+command -v kcat >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kcat >/dev/null; }
+command -v curl >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null; }
+
+tmp=$(mktemp -d /tmp/beacon-batch.XXXXXX)
+collector_pid= mock_pid= consumer_pid=
+stop_pid() { # stop_pid PID SECONDS: SIGTERM, SIGKILL if still running after SECONDS, reap
+  local pid=$1 i
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < $2 * 10; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+  local status=$?
+  [[ -n $collector_pid ]] && stop_pid "$collector_pid" 5
+  [[ -n $consumer_pid ]] && stop_pid "$consumer_pid" 5
+  [[ -n $mock_pid ]] && stop_pid "$mock_pid" 5
+  if [[ $KEEP == 1 ]]; then say "kept $tmp"; else rm -rf "$tmp"; fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+  local p
+  for _ in $(seq 200); do
+    p=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
+  done
+  die "no free port"
+}
+
+if [[ $SKIP_BUILD != 1 ]]; then
+  say "building the collector and the load client (Release)"
+  (cd "$root" && timeout 600 dotnet build Collector -c Release -nologo -clp:ErrorsOnly -v:q >"$tmp/build.log" 2>&1 \
+    && timeout 600 dotnet build loadtest/BatchLoad -c Release -nologo -clp:ErrorsOnly -v:q >>"$tmp/build.log" 2>&1) \
+    || { cat "$tmp/build.log" >&2; die "build failed"; }
+fi
+# Private copies: a concurrent build rewriting bin/Release must not change a running process.
+cp -r "$root/Collector/bin/Release/net10.0" "$tmp/collector"
+cp -r "$root/loadtest/BatchLoad/bin/Release/net10.0" "$tmp/load"
+
+# The mock cluster (the collector's own command): prints the bootstrap servers, runs until SIGTERM.
+dotnet "$tmp/collector/Beacon.Collector.dll" mock-kafka --partitions "$KAFKA_PARTITIONS" >"$tmp/mock.out" 2>"$tmp/mock.log" &
+mock_pid=$!
+boot=
+for _ in $(seq 300); do
+  [[ -s $tmp/mock.out ]] && { boot=$(head -1 "$tmp/mock.out"); break; }
+  kill -0 "$mock_pid" 2>/dev/null || break
+  sleep 0.1
+done
+[[ -n $boot ]] || { cat "$tmp/mock.log" >&2; die "the mock Kafka cluster did not start"; }
+
+# One consumer for every topic, from the beginning, one line per record (its topic), read while the
+# load runs (the mock forgets old data past a few MiB per partition).
+topics=(beacon.p0 beacon.p1 beacon.p2 beacon.p3 beacon.dlq)
+kcat -b "$boot" -C -G "beacon-batch-$$-$RANDOM" "${topics[@]}" -o beginning -u -q -f '%t\n' >"$tmp/kafka.out" 2>"$tmp/kcat.log" &
+consumer_pid=$!
+
+port=$(free_port)
+admin_port=$(free_port)
+# shellcheck disable=SC2086 # COLLECTOR_ARGS is a list of arguments
+dotnet "$tmp/collector/Beacon.Collector.dll" --urls "http://127.0.0.1:$port" --Beacon:DataDirectory="$tmp/data" \
+  --Beacon:Admin:Urls="http://127.0.0.1:$admin_port" --Beacon:Kafka:BootstrapServers="$boot" \
+  $COLLECTOR_ARGS >"$tmp/collector.log" 2>&1 &
+collector_pid=$!
+for _ in $(seq 300); do
+  curl -fs -o /dev/null --max-time 1 "http://127.0.0.1:$port/healthz" && break
+  kill -0 "$collector_pid" 2>/dev/null || { cat "$tmp/collector.log" >&2; die "the collector exited"; }
+  sleep 0.2
+done
+
+# The consumer group must have joined before the load, or the first records wait for the rebalance.
+probe='{"events":[{"event":"pv","probe":"yes"}]}'
+code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data-binary "$probe" "http://127.0.0.1:$port/v1/batch")
+[[ $code == 200 ]] || die "the probe batch was answered $code"
+for _ in $(seq 600); do [[ -s $tmp/kafka.out ]] && break; sleep 0.1; done
+[[ -s $tmp/kafka.out ]] || { cat "$tmp/kcat.log" >&2; die "the probe never reached the consumer"; }
+
+cpu_before=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$collector_pid/stat")
+say "== batch load: $CONNECTIONS connections, ${EVENTS}-event gzip batches, ${DURATION}s after a ${WARMUP}s warm-up; $(nproc) CPUs; Kafka: mock cluster, $KAFKA_PARTITIONS partitions per topic"
+dotnet "$tmp/load/BatchLoad.dll" "http://127.0.0.1:$port" --connections "$CONNECTIONS" --seconds "$DURATION" \
+  --events "$EVENTS" --warmup "$WARMUP" | tee "$tmp/load.out"
+cpu_after=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$collector_pid/stat")
+curl -s --max-time 5 "http://127.0.0.1:$admin_port/metrics" >"$tmp/metrics.txt" || true
+
+line=$(grep '^batch-load:' "$tmp/load.out") || die "no result line from the load client"
+field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$line"; }
+accepted=$(( $(field accepted_events) + $(field warmup_accepted_events) + 1 )) # + the probe
+
+stop_pid "$collector_pid" 60
+collector_pid=
+deadline=$((SECONDS + KAFKA_DRAIN_S))
+while (( $(wc -l <"$tmp/kafka.out") < accepted && SECONDS < deadline )); do sleep 0.5; done
+sleep 2 # duplicates, if any, arrive too
+in_kafka=$(wc -l <"$tmp/kafka.out")
+
+hz=$(getconf CLK_TCK)
+say "collector CPU during warm-up + run: $(awk -v a="$cpu_before" -v b="$cpu_after" -v hz="$hz" -v s="$(field seconds)" -v w="$WARMUP" 'BEGIN { printf "%.2f cores", (b - a) / hz / (s + w) }')"
+grep -E '^beacon_batch_refused_total\{reason="(ring_full|sink_failed|ack_timeout)"\}' "$tmp/metrics.txt" || true
+say "accounting: accepted (answered 200, warm-up and probe included) $accepted; records in Kafka $in_kafka"
+if (( in_kafka == accepted )); then
+  say "accounting: OK"
+  exit 0
+fi
+say "accounting: MISMATCH"
+exit 1
