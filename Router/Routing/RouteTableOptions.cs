@@ -18,7 +18,7 @@ public sealed class RouteTableOptions
         Define("order", Priority.P0, "order", "pay", "refund"),
         Define("pageview", Priority.P1, "pv", "click", "leave"),
         Define("exposure", Priority.P2, "exp", "imp"),
-        Define("perf", Priority.P3, "perf", "err", "tech"),
+        Define("perf", Priority.P3, "perf", "err", "crash", "tech"),
     ];
 
     private static RouteDefinition Define(string name, Priority priority, params string[] events)
