@@ -1,6 +1,7 @@
 using Beacon.Collector.Admin;
 using Beacon.Collector.Diagnostics;
 using Beacon.Collector.Edge;
+using Beacon.Collector.Tracker;
 
 namespace Beacon.Collector.Hosting;
 
@@ -18,6 +19,7 @@ public static class BeaconEndpointRouteBuilderExtensions
         endpoints.MapMethods("/b/{route}.gif", PixelMethods, pixel.HandlePixelAsync);
         endpoints.MapPost("/b", (RequestDelegate)pixel.HandleBeaconPostAsync);
         endpoints.MapPost("/b/{route}", (RequestDelegate)pixel.HandleBeaconPostAsync);
+        endpoints.MapMethods("/beacon.js", PixelMethods, services.GetRequiredService<TrackerScript>().HandleAsync);
         // Load balancers often probe the public port; the admin port has the same probes and /metrics.
         var health = services.GetRequiredService<CollectorHealth>();
         endpoints.MapGet("/healthz", static () => "ok");

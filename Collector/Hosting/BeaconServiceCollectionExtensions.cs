@@ -4,6 +4,7 @@ using Beacon.Collector.Buffering;
 using Beacon.Collector.Diagnostics;
 using Beacon.Collector.Edge;
 using Beacon.Collector.Pipeline;
+using Beacon.Collector.Tracker;
 using Beacon.Parser;
 using Beacon.Parser.Decoding;
 using Beacon.Router.Routing;
@@ -35,6 +36,8 @@ public static class BeaconServiceCollectionExtensions
         services.AddOptions<SpoolOptions>().Bind(beacon.GetSection("Spool"));
         services.AddOptions<AdminOptions>().Bind(beacon.GetSection("Admin"));
         services.AddOptions<DrainOptions>().Bind(beacon.GetSection("Drain"));
+        services.AddOptions<CorsOptions>().Bind(beacon.GetSection("Cors"));
+        services.AddOptions<TrackerOptions>().Bind(beacon.GetSection("Tracker"));
 
         // Room for the drain delay, Kafka's flush (15 s by default) and the ring's drain.
         services.AddOptions<HostOptions>().Configure<IOptions<DrainOptions>>(static (host, drain) =>
@@ -55,6 +58,8 @@ public static class BeaconServiceCollectionExtensions
         services.AddSingleton<PipelineCounters>();
         services.AddSingleton<EventRouter>();
         services.AddSingleton<PixelEndpoint>();
+        services.AddSingleton(static sp => new CorsPolicy(Value<CorsOptions>(sp)));
+        services.AddSingleton<TrackerScript>();
         services.AddSingleton<BeaconMetrics>();
         services.AddSingleton<CollectorHealth>();
         services.AddSingleton(static sp => new PrometheusExporter(PrometheusExporter.DefaultMeters, sp.GetRequiredService<IMeterFactory>()));
