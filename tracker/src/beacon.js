@@ -38,7 +38,7 @@
     } catch { /* full or blocked: nothing to do */ }
   };
   const hex = (bytes) => Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => (b + 256).toString(16).slice(1)).join('');
-  const now = () => Date.now();
+  const now = () => Math.floor(Date.now()); // t and st are integers: guard against patched clocks
   const enc = encodeURIComponent;
 
   let cfg; // the init options
@@ -66,7 +66,7 @@
 
   const retry = (p, attempt) => {
     if (attempt < RETRIES) {
-      setTimeout(() => transmit(p, false, attempt + 1), 1000 * 2 ** attempt * (1 + Math.random()));
+      setTimeout(() => transmit(p, false, attempt + 1), Math.round(1000 * 2 ** attempt * (1 + Math.random())));
     }
   };
 
