@@ -1,3 +1,4 @@
+using Beacon.Collector.Config;
 using Beacon.Collector.Diagnostics;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -14,6 +15,7 @@ internal sealed partial class AdminServer(
     IOptions<AdminOptions> options,
     PrometheusExporter exporter,
     CollectorHealth health,
+    RulesAdminApi rules,
     ILogger<AdminServer> logger) : IHostedService, IAsyncDisposable
 {
     private WebApplication? _app;
@@ -34,6 +36,7 @@ internal sealed partial class AdminServer(
         app.MapGet("/sink-health", () => Results.Text(
             health.IsSinkReady ? "ok\n" : "down: the sink is failing and its spool is full\n",
             statusCode: health.IsSinkReady ? 200 : 503));
+        rules.Map(app);
         await app.StartAsync(cancellationToken);
         _app = app;
         Addresses = [.. app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses];

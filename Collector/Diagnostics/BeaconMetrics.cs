@@ -3,6 +3,7 @@ using Beacon.Collector.Buffering;
 using Beacon.Collector.Edge;
 using Beacon.Parser.Model;
 using Beacon.Router.Routing;
+using Beacon.Router.Rules;
 using Beacon.Router.Sinks.Kafka;
 using Beacon.Router.Spooling;
 
@@ -25,7 +26,8 @@ public sealed class BeaconMetrics
         EdgeCounters edge,
         RouterCounters router,
         KafkaSinkCounters kafka,
-        SpoolCounters spool)
+        SpoolCounters spool,
+        RuleBook rules)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         _meter = meterFactory.Create(MeterName);
@@ -66,7 +68,33 @@ public sealed class BeaconMetrics
         meter.CreateObservableUpDownCounter("beacon.spool.size", () => spool.Bytes, "By", "Bytes in the spool.");
         meter.CreateObservableUpDownCounter("beacon.spool.segments", () => spool.Segments, "{segment}", "Segment files in the spool.");
         meter.CreateObservableUpDownCounter("beacon.spool.records", () => spool.Records, "{record}", "Records waiting in the spool.");
+        var outcomes = Enum.GetValues<RuleOutcome>();
+        meter.CreateObservableCounter("beacon.events.outcome", () => priorities.SelectMany(p => outcomes.Select(o =>
+            new Measurement<long>(router.Outcome(p, o), PriorityTag(p), OutcomeTag(o)))), "{event}",
+            "Valid events by priority and what the rules decided: kept, sampled_out, held, dropped.");
+        meter.CreateObservableGauge("beacon.config.version", () => rules.Current.Version, "{version}", "The rules version in force.");
+        meter.CreateObservableCounter("beacon.config.changes", () => rules.History.Count - 1, "{change}", "Rule versions this replica has applied since it started.");
+        meter.CreateObservableCounter("beacon.rule.matched", () => rules.Counters.Select(static c =>
+            new Measurement<long>(c.Value.Matched, new KeyValuePair<string, object?>("rule", c.Key))), "{event}", "Events each rule decided (the first active rule whose scope matched).");
+        meter.CreateObservableCounter("beacon.rule.events", () => rules.Counters.SelectMany(static c => new[]
+        {
+            RuleMeasurement(c.Key, c.Value.SampledOut, "sampled_out"),
+            RuleMeasurement(c.Key, c.Value.Held, "held"),
+            RuleMeasurement(c.Key, c.Value.Released, "released"),
+            RuleMeasurement(c.Key, c.Value.Dropped, "dropped"),
+        }), "{event}", "What each rule did with the events it matched (released: held records sent on after the hold was lifted).");
     }
+
+    private static KeyValuePair<string, object?> OutcomeTag(RuleOutcome outcome) => new("outcome", outcome switch
+    {
+        RuleOutcome.Kept => "kept",
+        RuleOutcome.SampledOut => "sampled_out",
+        RuleOutcome.Held => "held",
+        _ => "dropped",
+    });
+
+    private static Measurement<long> RuleMeasurement(string rule, long value, string outcome) =>
+        new(value, new KeyValuePair<string, object?>("rule", rule), new KeyValuePair<string, object?>("outcome", outcome));
 
     /// <summary>Per-record pipeline time (decode + route + append).</summary>
     public Histogram<double> RecordDuration { get; }

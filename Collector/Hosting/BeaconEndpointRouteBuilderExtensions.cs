@@ -1,4 +1,5 @@
 using Beacon.Collector.Admin;
+using Beacon.Collector.Config;
 using Beacon.Collector.Diagnostics;
 using Beacon.Collector.Edge;
 using Beacon.Collector.Tracker;
@@ -20,6 +21,7 @@ public static class BeaconEndpointRouteBuilderExtensions
         endpoints.MapPost("/b", (RequestDelegate)pixel.HandleBeaconPostAsync);
         endpoints.MapPost("/b/{route}", (RequestDelegate)pixel.HandleBeaconPostAsync);
         endpoints.MapMethods("/beacon.js", PixelMethods, services.GetRequiredService<TrackerScript>().HandleAsync);
+        endpoints.MapGet("/v1/config", services.GetRequiredService<ConfigEndpoint>().HandleAsync);
         // Load balancers often probe the public port; the admin port has the same probes and /metrics.
         var health = services.GetRequiredService<CollectorHealth>();
         endpoints.MapGet("/healthz", static () => "ok");

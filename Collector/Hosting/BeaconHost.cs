@@ -22,6 +22,7 @@ public static class BeaconHost
         configure?.Invoke(builder);
         var app = builder.Build();
         app.Use(app.Services.GetRequiredService<CorsPolicy>().HandleAsync);
+        app.Use(app.Services.GetRequiredService<Config.ConfigEndpoint>().StampVersionAsync);
         app.MapBeacon();
         return app;
     }

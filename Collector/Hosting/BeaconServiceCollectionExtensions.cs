@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Beacon.Collector.Admin;
 using Beacon.Collector.Buffering;
+using Beacon.Collector.Config;
 using Beacon.Collector.Diagnostics;
 using Beacon.Collector.Edge;
 using Beacon.Collector.Pipeline;
@@ -8,6 +9,7 @@ using Beacon.Collector.Tracker;
 using Beacon.Parser;
 using Beacon.Parser.Decoding;
 using Beacon.Router.Routing;
+using Beacon.Router.Rules;
 using Beacon.Router.Segments;
 using Beacon.Router.Sinks;
 using Beacon.Router.Sinks.Kafka;
@@ -38,6 +40,7 @@ public static class BeaconServiceCollectionExtensions
         services.AddOptions<DrainOptions>().Bind(beacon.GetSection("Drain"));
         services.AddOptions<CorsOptions>().Bind(beacon.GetSection("Cors"));
         services.AddOptions<TrackerOptions>().Bind(beacon.GetSection("Tracker"));
+        services.AddOptions<RulesOptions>().Bind(beacon.GetSection("Rules"));
 
         // Room for the drain delay, Kafka's flush (15 s by default) and the ring's drain.
         services.AddOptions<HostOptions>().Configure<IOptions<DrainOptions>>(static (host, drain) =>
@@ -56,6 +59,16 @@ public static class BeaconServiceCollectionExtensions
         services.AddSingleton<EdgeCounters>();
         services.AddSingleton<RouterCounters>();
         services.AddSingleton<PipelineCounters>();
+        services.AddSingleton<RuleBook>();
+        services.AddSingleton(static _ => new RecentEvents());
+        services.AddSingleton(CreateRuleLog);
+        services.AddSingleton(static sp => new HoldLanes(
+            Path.Combine(Value<BeaconOptions>(sp).DataDirectory, "held"), Value<RulesOptions>(sp).Hold,
+            sp.GetRequiredService<RuleBook>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<RuleAdministrator>();
+        services.AddSingleton<AdminAuthenticator>();
+        services.AddSingleton<RulesAdminApi>();
+        services.AddSingleton<ConfigEndpoint>();
         services.AddSingleton<EventRouter>();
         services.AddSingleton<PixelEndpoint>();
         services.AddSingleton(static sp => new CorsPolicy(Value<CorsOptions>(sp)));
@@ -67,6 +80,7 @@ public static class BeaconServiceCollectionExtensions
         // Hosted services stop in reverse order: the public server, then the pipeline's drain, then
         // the admin listener, so a terminating replica's final counts can still be scraped.
         services.AddHostedService<DrainCoordinator>();
+        services.AddHostedService<RuleLogService>();
         services.AddSingleton<AdminServer>();
         services.AddHostedService(static sp => sp.GetRequiredService<AdminServer>());
         services.AddHostedService<PipelineWorker>();
@@ -92,6 +106,20 @@ public static class BeaconServiceCollectionExtensions
             services.GetRequiredService<ILogger<KafkaSink>>(), time, metrics.Acknowledged);
         metrics.Observe(sink);
         return sink;
+    }
+
+    /// <summary>The config topic when Kafka is configured (every replica follows it), else a directory of version files.</summary>
+    private static IRuleLog CreateRuleLog(IServiceProvider services)
+    {
+        var kafka = Value<KafkaSinkOptions>(services);
+        if (!string.IsNullOrWhiteSpace(kafka.BootstrapServers))
+        {
+            return new KafkaRuleLog(kafka.BootstrapServers, services.GetRequiredService<RouteTable>().ConfigTopic, kafka.Properties,
+                services.GetRequiredService<ILogger<KafkaRuleLog>>());
+        }
+
+        var rules = Value<RulesOptions>(services);
+        return new FileRuleLog(rules.Directory ?? Path.Combine(Value<BeaconOptions>(services).DataDirectory, "config"), rules.PollInterval);
     }
 
     private static T Value<T>(IServiceProvider services) where T : class =>

@@ -5,7 +5,6 @@ using Beacon.Parser.Decoding;
 using Beacon.Parser.Input;
 using Beacon.Parser.Model;
 using Beacon.Router.Routing;
-using Beacon.Router.Sinks;
 
 namespace Beacon.Collector.Pipeline;
 
@@ -18,7 +17,6 @@ internal sealed partial class PipelineWorker(
     BeaconRing ring,
     BeaconDecoder decoder,
     EventRouter router,
-    IRecordSink sink,
     PipelineCounters counters,
     BeaconMetrics metrics,
     ILogger<PipelineWorker> logger) : IHostedService
@@ -77,7 +75,7 @@ internal sealed partial class PipelineWorker(
                 ring.WaitForData(IdleWait);
             }
 
-            sink.Flush(durable: true);
+            router.Flush(durable: true);
             LogDrained(logger, ring.Admitted);
             _stopped.TrySetResult();
         }
@@ -90,11 +88,15 @@ internal sealed partial class PipelineWorker(
         }
     }
 
-    /// <summary>Hands records to the OS after every batch (readers see them) and fsyncs once a second even under steady load.</summary>
+    /// <summary>
+    /// Releases what lifted holds allow, hands records to the OS after every batch (readers see them)
+    /// and fsyncs once a second even under steady load.
+    /// </summary>
     private void FlushSink()
     {
+        router.ReleaseHeld();
         var durable = Environment.TickCount64 >= _nextDurableFlush;
-        sink.Flush(durable);
+        router.Flush(durable);
         if (durable)
         {
             _nextDurableFlush = Environment.TickCount64 + (long)DurableFlushInterval.TotalMilliseconds;

@@ -27,6 +27,9 @@ internal static class MockKafkaCommand
             cluster.CreateTopic(topic, partitions);
         }
 
+        // Rule versions are ordered by one partition (and the mock broker cannot compact: every version stays).
+        cluster.CreateTopic(table.ConfigTopic, 1);
+
         using var stop = new ManualResetEventSlim();
         Console.CancelKeyPress += (_, e) =>
         {
@@ -40,7 +43,7 @@ internal static class MockKafkaCommand
         });
 
         Console.WriteLine(cluster.BootstrapServers);
-        Console.Error.WriteLine($"mock Kafka cluster: {brokers} brokers, topics {string.Join(' ', table.Topics)} ({partitions} partitions each); Ctrl+C or SIGTERM stops it");
+        Console.Error.WriteLine($"mock Kafka cluster: {brokers} brokers, topics {string.Join(' ', table.Topics)} ({partitions} partitions each) and {table.ConfigTopic} (1 partition); Ctrl+C or SIGTERM stops it");
         stop.Wait();
         return 0;
     }

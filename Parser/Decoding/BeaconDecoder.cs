@@ -150,6 +150,7 @@ public sealed class BeaconDecoder(ParserOptions options)
         3 when key.SequenceEqual("uid"u8) => EventField.UserId,
         3 when key.SequenceEqual("sid"u8) => EventField.SessionId,
         3 when key.SequenceEqual("eid"u8) => EventField.ClientEventId,
+        3 when key.SequenceEqual("sdk"u8) => EventField.Sdk,
         2 when key.SequenceEqual("st"u8) => EventField.SentTime,
         _ => EventField.Property,
     };

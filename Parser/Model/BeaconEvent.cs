@@ -15,7 +15,7 @@ public sealed class BeaconEvent
     private int _used;
     private Utf8Range[] _propertyKeys = new Utf8Range[16];
     private Utf8Range[] _propertyValues = new Utf8Range[16];
-    private Utf8Range _eventType, _app, _platform, _url, _referrer, _userId, _sessionId, _clientEventId;
+    private Utf8Range _eventType, _app, _platform, _url, _referrer, _userId, _sessionId, _clientEventId, _sdk;
     private Utf8Range _userAgent, _route, _clientAddress;
     private Guid _generatedEventId;
 
@@ -44,6 +44,9 @@ public sealed class BeaconEvent
 
     /// <summary>The event id the client sent (<c>eid</c>), for de-duplication; empty when none.</summary>
     public ReadOnlySpan<byte> ClientEventId => Slice(_clientEventId);
+
+    /// <summary>The sending SDK as <c>name/version</c> (e.g. <c>js/1.4.0</c>); config rules can scope by it.</summary>
+    public ReadOnlySpan<byte> Sdk => Slice(_sdk);
 
     /// <summary>A time-ordered id (UUIDv7 at the receive time), made on first use: only records without a client id need one.</summary>
     public Guid GeneratedEventId => _generatedEventId == Guid.Empty
@@ -109,7 +112,7 @@ public sealed class BeaconEvent
         }
 
         _used = 0;
-        _eventType = _app = _platform = _url = _referrer = _userId = _sessionId = _clientEventId = default;
+        _eventType = _app = _platform = _url = _referrer = _userId = _sessionId = _clientEventId = _sdk = default;
         _rejectedParameter = default;
         PropertyCount = 0;
         RejectReason = RejectReason.None;
@@ -159,6 +162,7 @@ public sealed class BeaconEvent
             case EventField.UserId: _userId = value; break;
             case EventField.SessionId: _sessionId = value; break;
             case EventField.ClientEventId: _clientEventId = value; break;
+            case EventField.Sdk: _sdk = value; break;
             default: throw new ArgumentOutOfRangeException(nameof(field), field, "Not a string field.");
         }
     }

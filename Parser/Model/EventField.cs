@@ -14,4 +14,5 @@ internal enum EventField : byte
     UserId,
     SessionId,
     ClientEventId,
+    Sdk,
 }

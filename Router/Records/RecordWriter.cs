@@ -33,6 +33,7 @@ public sealed class RecordWriter : IDisposable
     private static readonly JsonEncodedText VisitorId = JsonEncodedText.Encode("visitor_id");
     private static readonly JsonEncodedText UserId = JsonEncodedText.Encode("user_id");
     private static readonly JsonEncodedText SessionId = JsonEncodedText.Encode("session_id");
+    private static readonly JsonEncodedText Sdk = JsonEncodedText.Encode("sdk");
     private static readonly JsonEncodedText Url = JsonEncodedText.Encode("url");
     private static readonly JsonEncodedText Referrer = JsonEncodedText.Encode("referrer");
     private static readonly JsonEncodedText UserAgent = JsonEncodedText.Encode("user_agent");
@@ -94,6 +95,7 @@ public sealed class RecordWriter : IDisposable
         WriteVisitorId(json, evt.VisitorId);
         WriteIfPresent(json, UserId, evt.UserId);
         WriteIfPresent(json, SessionId, evt.SessionId);
+        WriteIfPresent(json, Sdk, evt.Sdk);
         WriteIfPresent(json, Url, evt.Url);
         WriteIfPresent(json, Referrer, evt.Referrer);
         WriteIfPresent(json, UserAgent, evt.UserAgent);

@@ -44,6 +44,7 @@ public sealed class RouteTable
         Default = byName.GetValueOrDefault(options.DefaultRoute)
             ?? new BusinessRoute(options.DefaultRoute, Priority.P1, CheckedTopic(TopicOf(options.TopicPrefix, Priority.P1)));
         DeadLetterTopic = CheckedTopic($"{options.TopicPrefix}.dlq");
+        ConfigTopic = CheckedTopic($"{options.TopicPrefix}.config");
         Routes = [.. byName.Values.Append(Default).Distinct()];
         _byName = byName.ToFrozenDictionary(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
         _byEvent = byEvent.ToFrozenDictionary(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
@@ -57,6 +58,9 @@ public sealed class RouteTable
 
     /// <summary>Where rejected records go, with their reason and raw input.</summary>
     public string DeadLetterTopic { get; }
+
+    /// <summary>The compacted topic holding every version of the SRE rules (one partition).</summary>
+    public string ConfigTopic { get; }
 
     /// <summary>Where events no route claims go.</summary>
     public BusinessRoute Default { get; }

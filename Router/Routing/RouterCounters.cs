@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Beacon.Parser.Model;
+using Beacon.Router.Rules;
 
 namespace Beacon.Router.Routing;
 
@@ -12,7 +13,14 @@ public sealed class RouterCounters
     // Routes are built once by the RouteTable: identity is enough, and hashing a record's strings per event is not free.
     private readonly ConcurrentDictionary<BusinessRoute, StrongBox<long>> _byRoute = new(ReferenceEqualityComparer.Instance);
 
+    private static readonly int OutcomeCount = Enum.GetValues<RuleOutcome>().Length;
+    private readonly long[] _outcomes = new long[Enum.GetValues<Priority>().Length * OutcomeCount];
+
     public long Routed(Priority priority) => Volatile.Read(ref _routed[(int)priority]);
+
+    /// <summary>Valid events by priority and what the rules decided (kept, sampled out, held, dropped).</summary>
+    public long Outcome(Priority priority, RuleOutcome outcome) =>
+        Volatile.Read(ref _outcomes[((int)priority * OutcomeCount) + (int)outcome]);
 
     public long Rejected(RejectReason reason) => Volatile.Read(ref _rejected[(int)reason]);
 
@@ -29,6 +37,9 @@ public sealed class RouterCounters
         Interlocked.Increment(ref _routed[(int)route.Priority]);
         Interlocked.Increment(ref _byRoute.GetOrAdd(route, static _ => new StrongBox<long>()).Value);
     }
+
+    internal void CountOutcome(BusinessRoute route, RuleOutcome outcome) =>
+        Interlocked.Increment(ref _outcomes[((int)route.Priority * OutcomeCount) + (int)outcome]);
 
     internal void CountRejected(RejectReason reason) => Interlocked.Increment(ref _rejected[(int)reason]);
 }

@@ -180,7 +180,7 @@
       return;
     }
     fetching = 1;
-    fetch(base + '/v1/config?app=' + enc(cfg.app) + '&platform=' + enc(cfg.platform || 'web') + '&sdk=' + enc(SDK), { credentials: 'include' })
+    fetch(base + '/v1/config?app=' + enc(cfg.app) + '&platform=' + enc(cfg.platform || 'web') + '&sdk=' + enc(SDK) + '&vid=' + vid, { credentials: 'include' })
       .then((r) => (r.ok ? r.json() : null))
       .catch(() => null)
       .then((c) => {

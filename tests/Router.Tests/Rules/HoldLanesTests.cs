@@ -1,0 +1,156 @@
+using System.Text;
+using System.Text.Json;
+using Beacon.Router.Routing;
+using Beacon.Router.Rules;
+using Beacon.Router.Sinks;
+
+namespace Beacon.Router.Tests.Rules;
+
+/// <summary>Hold then lift, through the real router: deferred records all come back, in order, at the release rate.</summary>
+public sealed class HoldLanesTests : IDisposable
+{
+    private static readonly RouteTable Table = new(new RouteTableOptions());
+    private readonly TempDirectory _directory = new();
+    private readonly ManualTimeProvider _time = new(DateTimeOffset.FromUnixTimeMilliseconds(TestBeacon.DefaultReceivedAtMs));
+    private readonly CollectingSink _sink = new();
+    private readonly RuleBook _book = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public void Held_records_wait_and_are_released_in_order_at_the_bounded_rate_once_lifted()
+    {
+        using var holds = Lanes(releasePerSecond: 100);
+        using var router = new EventRouter(Table, _sink, new RouterCounters(), _book, holds);
+        Apply("""{"rules":[{"id":"hold-exposure","action":"hold","scope":{"route":["exposure"]}}]}""");
+
+        for (var i = 0; i < 250; i++)
+        {
+            Route(router, $"e=exp&n={i}");
+            Route(router, $"e=pv&n={i}");
+        }
+
+        router.ReleaseHeld();
+        router.Flush(durable: true);
+        Assert.Equal(250, _sink.Values.Count); // page views only
+        Assert.Equal(250, _book.CounterFor("hold-exposure").Held);
+        Assert.Equal(250, holds.Waiting);
+
+        Apply("""{"rules":[]}"""); // lifted
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(100, router.ReleaseHeld()); // one second's worth
+        Assert.Equal(0, router.ReleaseHeld());   // no time has passed
+        _time.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(100, router.ReleaseHeld()); // the bucket holds at most a second
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(50, router.ReleaseHeld());
+        router.Flush(durable: true);
+
+        var released = _sink.Values.Skip(250).Select(static v => v.GetProperty("props").GetProperty("n").GetString()).ToList();
+        Assert.Equal(Enumerable.Range(0, 250).Select(static i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), released);
+        Assert.All(_sink.Values.Skip(250), static v => Assert.Equal("exposure", v.GetProperty("route").GetString()));
+        Assert.Equal(250, _book.CounterFor("hold-exposure").Released);
+        Assert.Empty(Directory.GetDirectories(_directory.Path)); // the lane is gone once released and flushed
+    }
+
+    [Fact]
+    public void A_restart_during_a_release_neither_loses_nor_repeats_records()
+    {
+        Apply("""{"rules":[{"id":"h","action":"hold"}]}""");
+        using (var first = Lanes(releasePerSecond: 40))
+        using (var router = new EventRouter(Table, _sink, new RouterCounters(), _book, first))
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                Route(router, $"e=pv&n={i}");
+            }
+
+            router.Flush(durable: true);
+        }
+
+        Apply("""{"rules":[]}""");
+        using (var holds = Lanes(releasePerSecond: 40))
+        using (var router = new EventRouter(Table, _sink, new RouterCounters(), _book, holds))
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+            Assert.Equal(40, router.ReleaseHeld());
+            router.Flush(durable: true);
+            // The process stops part-way.
+        }
+
+        using (var last = Lanes(releasePerSecond: 1000))
+        using (var router = new EventRouter(Table, _sink, new RouterCounters(), _book, last))
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+            Assert.Equal(60, router.ReleaseHeld());
+            router.Flush(durable: true);
+        }
+
+        Assert.Equal(Enumerable.Range(0, 100).Select(static i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            _sink.Values.Select(static v => v.GetProperty("props").GetProperty("n").GetString()));
+    }
+
+    [Fact]
+    public void A_full_lane_writes_records_through_instead_of_losing_them()
+    {
+        using var holds = Lanes(releasePerSecond: 10, maxBytes: 2000);
+        using var router = new EventRouter(Table, _sink, new RouterCounters(), _book, holds);
+        Apply("""{"rules":[{"id":"h","action":"hold"}]}""");
+
+        for (var i = 0; i < 50; i++)
+        {
+            Route(router, $"e=pv&n={i}");
+        }
+
+        router.Flush(durable: true);
+        var held = _book.CounterFor("h").Held;
+        Assert.InRange(held, 1, 49);
+        Assert.Equal(50 - held, _sink.Values.Count);
+    }
+
+    [Fact]
+    public void A_hold_that_ends_by_its_time_window_is_released_without_a_change()
+    {
+        var end = _time.GetUtcNow().AddMinutes(5).ToString("O");
+        using var holds = Lanes(releasePerSecond: 1000);
+        using var router = new EventRouter(Table, _sink, new RouterCounters(), _book, holds);
+        Apply($$"""{"rules":[{"id":"h","action":"hold","end":"{{end}}"}]}""");
+        Route(router, "e=pv");
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(0, router.ReleaseHeld());
+
+        _time.Advance(TimeSpan.FromMinutes(5));
+
+        Assert.Equal(1, router.ReleaseHeld());
+    }
+
+    private HoldLanes Lanes(int releasePerSecond, long maxBytes = 1L << 30) =>
+        new(_directory.Path, new HoldOptions { ReleaseRecordsPerSecond = releasePerSecond, MaxBytesPerRule = maxBytes }, _book, _time);
+
+    private void Apply(string json)
+    {
+        var rules = RuleSetJson.ReadRules(Encoding.UTF8.GetBytes(json), null);
+        Assert.True(_book.Accept(new RuleSet(_book.Current.Version + 1, rules)));
+    }
+
+    private static void Route(EventRouter router, string query)
+    {
+        var beacon = TestBeacon.Of(query);
+        router.Route(beacon.Raw, beacon.Decode());
+    }
+
+    private sealed class CollectingSink : IRecordSink
+    {
+        public List<JsonElement> Values { get; } = [];
+
+        public void Append(in SinkRecord record) => Values.Add(JsonDocument.Parse(record.Value.ToArray()).RootElement.Clone());
+
+        public void Flush(bool durable)
+        {
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+}
