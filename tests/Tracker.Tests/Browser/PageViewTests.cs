@@ -27,7 +27,7 @@ public sealed class PageViewTests(ChromiumFixture chromium)
         Assert.True(pv.GetProperty("client_time").GetInt64() > 0);
         Assert.Equal("HeadlessChrome", pv.GetProperty("ua").GetProperty("browser").GetString()); // the User-Agent was parsed
         Assert.False(pv.TryGetProperty("referrer", out _)); // typed in: no r, and the pixel sends no Referer of its own
-        Assert.Equal("js/1.0.0", Prop(pv, "sdk"));
+        Assert.Equal("js/1.0.0", pv.GetProperty("sdk").GetString());
         Assert.Equal("navigate", Prop(pv, "nav"));
         Assert.Equal("shop.item", Prop(pv, "spm"));
         Assert.Matches("^[0-9a-f]{16}$", Prop(pv, "pvid"));
