@@ -26,4 +26,23 @@ public sealed class ParserOptions
     /// a few MB, and far more than the distinct User-Agents of a typical hour.
     /// </summary>
     public int UserAgentCacheSize { get; set; } = 10_000;
+
+    /// <summary>
+    /// Per-parameter limits by name (<c>Beacon:Parser:Fields:u:MaxBytes=8192</c>,
+    /// <c>Beacon:Parser:Fields:u:Truncate=true</c>): a longer limit, or truncation instead of rejection.
+    /// </summary>
+    public IDictionary<string, FieldLimit> Fields { get; } = new Dictionary<string, FieldLimit>(StringComparer.Ordinal);
+
+    /// <summary>Reject events whose type is not in <see cref="EventTypes"/> (<c>unknown_event_type</c>). Default off: any type is routed.</summary>
+    public bool StrictEventTypes { get; set; }
+
+    /// <summary>
+    /// The event types accepted when <see cref="StrictEventTypes"/> is on; empty (the default) means
+    /// <see cref="DefaultEventTypes"/>, the catalogue of docs/protocol.md §4.
+    /// </summary>
+    public IList<string> EventTypes { get; } = [];
+
+    /// <summary>The catalogue's event types: page view, click, exposure, page leave, performance, error, crash, commerce, custom.</summary>
+    public static IReadOnlyList<string> DefaultEventTypes { get; } =
+        ["pv", "click", "exp", "imp", "leave", "perf", "err", "crash", "tech", "order", "pay", "refund", "custom"];
 }

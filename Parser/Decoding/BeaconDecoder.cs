@@ -17,6 +17,10 @@ public sealed class BeaconDecoder(ParserOptions options)
 {
     private readonly ClientAddressResolver _addresses = new(options);
     private readonly UserAgentParser _userAgents = new(options);
+    private readonly FieldLimits _limits = new(options);
+    private readonly byte[][]? _eventTypes = options.StrictEventTypes
+        ? [.. (options.EventTypes.Count > 0 ? (IEnumerable<string>)options.EventTypes : ParserOptions.DefaultEventTypes).Select(System.Text.Encoding.UTF8.GetBytes)]
+        : null;
 
     /// <summary>Decodes <paramref name="raw"/> into <paramref name="into"/>; false when the record is rejected.</summary>
     public bool Decode(in RawBeacon raw, BeaconEvent into)
@@ -60,10 +64,17 @@ public sealed class BeaconDecoder(ParserOptions options)
                 return false;
             }
 
-            if (valueLength > options.MaxValueBytes)
+            var (limit, truncate) = _limits.For(into.Slice(key));
+            if (valueLength > limit)
             {
-                into.Reject(RejectReason.FieldTooLong, key);
-                return false;
+                if (!truncate)
+                {
+                    into.Reject(RejectReason.FieldTooLong, key);
+                    return false;
+                }
+
+                valueLength = Utf8Boundary(into.FreeSpace, limit);
+                into.MarkTruncated(key);
             }
 
             var value = into.Commit(valueLength);
@@ -83,6 +94,14 @@ public sealed class BeaconDecoder(ParserOptions options)
             into.Reject(RejectReason.MissingEventType, default);
             return false;
         }
+
+        if (_eventTypes is not null && !IsKnown(_eventTypes, into.EventType))
+        {
+            into.Reject(RejectReason.UnknownEventType, default);
+            return false;
+        }
+
+        ChannelAttribution.Read(into);
 
         // Last: only good records need it (dead letters keep the raw header).
         if (!into.UserAgent.IsEmpty)
@@ -110,6 +129,21 @@ public sealed class BeaconDecoder(ParserOptions options)
                 return true;
             case EventField.SentTime when value.IsEmpty:
                 into.SentAtMs = null;
+                return true;
+            case EventField.Spm or EventField.SourceSpm or EventField.SourceSourceSpm when !value.IsEmpty && !IsSpm(into.Slice(value)):
+                into.Reject(RejectReason.InvalidSpm, key);
+                return false;
+            case EventField.Dwell when value.IsEmpty:
+                into.DwellMs = null;
+                return true;
+            case EventField.Dwell:
+                if (!Utf8Parser.TryParse(into.Slice(value), out long dwell, out var used) || used != value.Length || dwell < 0)
+                {
+                    into.Reject(RejectReason.InvalidNumber, key);
+                    return false;
+                }
+
+                into.DwellMs = dwell;
                 return true;
             case EventField.ClientTime or EventField.SentTime:
                 if (!Utf8Parser.TryParse(into.Slice(value), out long ms, out var consumed) || consumed != value.Length || ms < 0)
@@ -151,9 +185,56 @@ public sealed class BeaconDecoder(ParserOptions options)
         3 when key.SequenceEqual("sid"u8) => EventField.SessionId,
         3 when key.SequenceEqual("eid"u8) => EventField.ClientEventId,
         3 when key.SequenceEqual("sdk"u8) => EventField.Sdk,
+        3 when key.SequenceEqual("spm"u8) => EventField.Spm,
+        3 when key.SequenceEqual("src"u8) => EventField.SourceSpm,
+        3 when key.SequenceEqual("nav"u8) => EventField.Navigation,
+        2 when key.SequenceEqual("rr"u8) => EventField.ReferrerReferrer,
+        4 when key.SequenceEqual("ssrc"u8) => EventField.SourceSourceSpm,
+        4 when key.SequenceEqual("pvid"u8) => EventField.PageViewId,
+        5 when key.SequenceEqual("dwell"u8) => EventField.Dwell,
         2 when key.SequenceEqual("st"u8) => EventField.SentTime,
         _ => EventField.Property,
     };
+
+    /// <summary><c>site.page.block.position</c>: one to four non-empty parts.</summary>
+    internal static bool IsSpm(ReadOnlySpan<byte> spm)
+    {
+        var parts = 0;
+        foreach (var part in spm.Split((byte)'.'))
+        {
+            if (part.Start.Equals(part.End) || ++parts > 4)
+            {
+                return false;
+            }
+        }
+
+        return parts > 0;
+    }
+
+    /// <summary>The longest prefix of <paramref name="value"/> within <paramref name="limit"/> bytes that ends on a whole UTF-8 character.</summary>
+    private static int Utf8Boundary(ReadOnlySpan<byte> value, int limit)
+    {
+        var end = limit;
+        while (end > 0 && (value[end] & 0xC0) == 0x80)
+        {
+            end--;
+        }
+
+        return end;
+    }
+
+    private static bool IsKnown(byte[][] types, ReadOnlySpan<byte> type)
+    {
+        foreach (var known in types)
+        {
+            if (type.SequenceEqual(known))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static RejectReason ReasonFor(DecodeStatus status) =>
         status == DecodeStatus.InvalidEscape ? RejectReason.InvalidPercentEncoding : RejectReason.InvalidUtf8;

@@ -16,6 +16,9 @@ public sealed class BeaconEvent
     private Utf8Range[] _propertyKeys = new Utf8Range[16];
     private Utf8Range[] _propertyValues = new Utf8Range[16];
     private Utf8Range _eventType, _app, _platform, _url, _referrer, _userId, _sessionId, _clientEventId, _sdk;
+    private Utf8Range _spm, _referrerReferrer, _sourceSpm, _sourceSourceSpm, _navigation, _pageViewId;
+    private readonly Utf8Range[] _channel = new Utf8Range[Enum.GetValues<ChannelField>().Length];
+    private readonly Utf8Range[] _truncated = new Utf8Range[MaxTruncated];
     private Utf8Range _userAgent, _route, _clientAddress;
     private Guid _generatedEventId;
 
@@ -44,6 +47,38 @@ public sealed class BeaconEvent
 
     /// <summary>The event id the client sent (<c>eid</c>), for de-duplication; empty when none.</summary>
     public ReadOnlySpan<byte> ClientEventId => Slice(_clientEventId);
+
+    /// <summary>SPM position of what the event is about: <c>site.page.block.position</c>.</summary>
+    public ReadOnlySpan<byte> Spm => Slice(_spm);
+
+    /// <summary>The referrer's referrer, carried from the previous page (path reconstruction).</summary>
+    public ReadOnlySpan<byte> ReferrerReferrer => Slice(_referrerReferrer);
+
+    /// <summary>Pass-through: the SPM position on the previous page that led here.</summary>
+    public ReadOnlySpan<byte> SourceSpm => Slice(_sourceSpm);
+
+    /// <summary>Pass-through: the previous page's own <see cref="SourceSpm"/> (the source of the source).</summary>
+    public ReadOnlySpan<byte> SourceSourceSpm => Slice(_sourceSourceSpm);
+
+    /// <summary>How the page was reached: <c>navigate</c>, <c>reload</c>, <c>back_forward</c>, <c>spa</c>.</summary>
+    public ReadOnlySpan<byte> Navigation => Slice(_navigation);
+
+    /// <summary>Id of the page view an event belongs to, so clicks and exposures join their page view.</summary>
+    public ReadOnlySpan<byte> PageViewId => Slice(_pageViewId);
+
+    /// <summary>Page-leave dwell time, milliseconds the page was visible.</summary>
+    public long? DwellMs { get; internal set; }
+
+    /// <summary>A channel-attribution code read from the page URL (<c>utm_*</c>, <c>source</c>, <c>ref</c>); empty when absent.</summary>
+    public ReadOnlySpan<byte> Channel(ChannelField field) => Slice(_channel[(int)field]);
+
+    /// <summary>Whether the page URL carried any channel-attribution code.</summary>
+    public bool HasChannel { get; private set; }
+
+    /// <summary>Parameters whose values were cut to their limit (configured to truncate, not reject).</summary>
+    public int TruncatedCount { get; private set; }
+
+    public ReadOnlySpan<byte> Truncated(int index) => Slice(_truncated[index]);
 
     /// <summary>The sending SDK as <c>name/version</c> (e.g. <c>js/1.4.0</c>); config rules can scope by it.</summary>
     public ReadOnlySpan<byte> Sdk => Slice(_sdk);
@@ -103,9 +138,10 @@ public sealed class BeaconEvent
     /// <summary>Starts a new record: clears every field and makes room for all of <paramref name="raw"/>.</summary>
     internal void Reset(in RawBeacon raw)
     {
-        // Decoding never grows input, so the raw length bounds everything this record stores
-        // (plus room for the resolved client address).
-        var needed = raw.Query.Length + raw.UserAgent.Length + raw.Referer.Length + raw.Route.Length + MaxAddressText;
+        // Decoding never grows input, so the raw length bounds everything this record stores: the
+        // query twice (its values, then channel codes decoded again out of the page URL), plus room
+        // for the resolved client address.
+        var needed = (2 * raw.Query.Length) + raw.UserAgent.Length + raw.Referer.Length + raw.Route.Length + MaxAddressText;
         if (_buffer.Length < needed)
         {
             _buffer = new byte[Math.Max(needed, _buffer.Length * 2)];
@@ -113,6 +149,11 @@ public sealed class BeaconEvent
 
         _used = 0;
         _eventType = _app = _platform = _url = _referrer = _userId = _sessionId = _clientEventId = _sdk = default;
+        _spm = _referrerReferrer = _sourceSpm = _sourceSourceSpm = _navigation = _pageViewId = default;
+        Array.Clear(_channel);
+        HasChannel = false;
+        TruncatedCount = 0;
+        DwellMs = null;
         _rejectedParameter = default;
         PropertyCount = 0;
         RejectReason = RejectReason.None;
@@ -130,6 +171,23 @@ public sealed class BeaconEvent
     }
 
     internal const int MaxAddressText = 64;
+
+    /// <summary>Truncated parameters recorded by name; more are still truncated, just not named.</summary>
+    internal const int MaxTruncated = 8;
+
+    internal void SetChannel(ChannelField field, Utf8Range value)
+    {
+        _channel[(int)field] = value;
+        HasChannel = true;
+    }
+
+    internal void MarkTruncated(Utf8Range key)
+    {
+        if (TruncatedCount < MaxTruncated)
+        {
+            _truncated[TruncatedCount++] = key;
+        }
+    }
 
     internal void SetClientAddress(Utf8Range address) => _clientAddress = address;
 
@@ -163,6 +221,12 @@ public sealed class BeaconEvent
             case EventField.SessionId: _sessionId = value; break;
             case EventField.ClientEventId: _clientEventId = value; break;
             case EventField.Sdk: _sdk = value; break;
+            case EventField.Spm: _spm = value; break;
+            case EventField.ReferrerReferrer: _referrerReferrer = value; break;
+            case EventField.SourceSpm: _sourceSpm = value; break;
+            case EventField.SourceSourceSpm: _sourceSourceSpm = value; break;
+            case EventField.Navigation: _navigation = value; break;
+            case EventField.PageViewId: _pageViewId = value; break;
             default: throw new ArgumentOutOfRangeException(nameof(field), field, "Not a string field.");
         }
     }

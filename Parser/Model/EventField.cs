@@ -15,4 +15,11 @@ internal enum EventField : byte
     SessionId,
     ClientEventId,
     Sdk,
+    Spm,
+    ReferrerReferrer,
+    SourceSpm,
+    SourceSourceSpm,
+    Navigation,
+    PageViewId,
+    Dwell,
 }

@@ -31,4 +31,13 @@ public enum RejectReason : byte
 
     /// <summary>The pipeline failed on this record; the log has the details.</summary>
     InternalError,
+
+    /// <summary>An SPM position (<c>spm</c>, <c>src</c>, <c>ssrc</c>) that is not 1 to 4 non-empty dot-separated parts.</summary>
+    InvalidSpm,
+
+    /// <summary>A numeric parameter (<c>dwell</c>) that is not a non-negative integer.</summary>
+    InvalidNumber,
+
+    /// <summary>An event type not in <c>Beacon:Parser:EventTypes</c> while <c>StrictEventTypes</c> is on.</summary>
+    UnknownEventType,
 }

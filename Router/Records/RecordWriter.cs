@@ -34,6 +34,25 @@ public sealed class RecordWriter : IDisposable
     private static readonly JsonEncodedText UserId = JsonEncodedText.Encode("user_id");
     private static readonly JsonEncodedText SessionId = JsonEncodedText.Encode("session_id");
     private static readonly JsonEncodedText Sdk = JsonEncodedText.Encode("sdk");
+    private static readonly JsonEncodedText Spm = JsonEncodedText.Encode("spm");
+    private static readonly JsonEncodedText ReferrerReferrer = JsonEncodedText.Encode("referrer_referrer");
+    private static readonly JsonEncodedText SourceSpm = JsonEncodedText.Encode("source_spm");
+    private static readonly JsonEncodedText SourceSourceSpm = JsonEncodedText.Encode("source_source_spm");
+    private static readonly JsonEncodedText Navigation = JsonEncodedText.Encode("navigation");
+    private static readonly JsonEncodedText PageViewId = JsonEncodedText.Encode("page_view_id");
+    private static readonly JsonEncodedText DwellMs = JsonEncodedText.Encode("dwell_ms");
+    private static readonly JsonEncodedText Channel = JsonEncodedText.Encode("channel");
+    private static readonly JsonEncodedText Truncated = JsonEncodedText.Encode("truncated");
+    private static readonly (ChannelField Field, JsonEncodedText Name)[] ChannelNames =
+    [
+        (ChannelField.UtmSource, JsonEncodedText.Encode("utm_source")),
+        (ChannelField.UtmMedium, JsonEncodedText.Encode("utm_medium")),
+        (ChannelField.UtmCampaign, JsonEncodedText.Encode("utm_campaign")),
+        (ChannelField.UtmTerm, JsonEncodedText.Encode("utm_term")),
+        (ChannelField.UtmContent, JsonEncodedText.Encode("utm_content")),
+        (ChannelField.Source, JsonEncodedText.Encode("source")),
+        (ChannelField.Ref, JsonEncodedText.Encode("ref")),
+    ];
     private static readonly JsonEncodedText Url = JsonEncodedText.Encode("url");
     private static readonly JsonEncodedText Referrer = JsonEncodedText.Encode("referrer");
     private static readonly JsonEncodedText UserAgent = JsonEncodedText.Encode("user_agent");
@@ -98,6 +117,7 @@ public sealed class RecordWriter : IDisposable
         WriteIfPresent(json, Sdk, evt.Sdk);
         WriteIfPresent(json, Url, evt.Url);
         WriteIfPresent(json, Referrer, evt.Referrer);
+        WritePath(json, evt);
         WriteIfPresent(json, UserAgent, evt.UserAgent);
         WriteParsedUserAgent(json, evt.ParsedUserAgent);
         WriteIfPresent(json, ClientIp, evt.ClientAddress);
@@ -171,6 +191,43 @@ public sealed class RecordWriter : IDisposable
         else
         {
             json.WriteString(EventId, evt.ClientEventId);
+        }
+    }
+
+    /// <summary>Path reconstruction (SPM positions, the referrer's referrer, pass-through sources, dwell) and channel attribution.</summary>
+    private static void WritePath(Utf8JsonWriter json, BeaconEvent evt)
+    {
+        WriteIfPresent(json, ReferrerReferrer, evt.ReferrerReferrer);
+        WriteIfPresent(json, Spm, evt.Spm);
+        WriteIfPresent(json, SourceSpm, evt.SourceSpm);
+        WriteIfPresent(json, SourceSourceSpm, evt.SourceSourceSpm);
+        WriteIfPresent(json, Navigation, evt.Navigation);
+        WriteIfPresent(json, PageViewId, evt.PageViewId);
+        if (evt.DwellMs is { } dwell)
+        {
+            json.WriteNumber(DwellMs, dwell);
+        }
+
+        if (evt.HasChannel)
+        {
+            json.WriteStartObject(Channel);
+            foreach (var (field, name) in ChannelNames)
+            {
+                WriteIfPresent(json, name, evt.Channel(field));
+            }
+
+            json.WriteEndObject();
+        }
+
+        if (evt.TruncatedCount > 0)
+        {
+            json.WriteStartArray(Truncated);
+            for (var i = 0; i < evt.TruncatedCount; i++)
+            {
+                json.WriteStringValue(evt.Truncated(i));
+            }
+
+            json.WriteEndArray();
         }
     }
 

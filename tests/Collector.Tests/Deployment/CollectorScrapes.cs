@@ -33,6 +33,8 @@ public sealed class CollectorScrapes : IAsyncLifetime
             cluster.CreateTopic(topic, partitions: 1);
         }
 
+        cluster.CreateTopic("beacon.config", partitions: 1);
+
         await using (var kafka = await CollectorHost.StartAsync(new Dictionary<string, string?> { ["Beacon:Kafka:BootstrapServers"] = cluster.BootstrapServers }))
         {
             _scrapes.Add(await ScrapeAfterTrafficAsync(kafka, "beacon_kafka_healthy 1\n"));
@@ -59,6 +61,12 @@ public sealed class CollectorScrapes : IAsyncLifetime
 
     private static async Task<string> ScrapeAfterTrafficAsync(CollectorHost host, string? awaited = null)
     {
+        // A rule that keeps everything: the per-rule families get series without changing the counts below.
+        using (var rule = await host.Admin.PutAsync("/admin/rules", new StringContent("""{"rules":[{"id":"keep-all","action":"sample","rate":1}]}""")))
+        {
+            rule.EnsureSuccessStatusCode();
+        }
+
         foreach (var pixel in Pixels)
         {
             using var response = await host.Client.GetAsync(pixel);

@@ -33,6 +33,7 @@ public sealed class ManifestTests
         ["Spool"] = typeof(SpoolOptions),
         ["Admin"] = typeof(AdminOptions),
         ["Drain"] = typeof(DrainOptions),
+        ["Rules"] = typeof(Beacon.Collector.Config.RulesOptions),
     };
 
     private static Manifest Deployment => Manifests.Single("Deployment", "beacon-collector");
@@ -143,6 +144,35 @@ public sealed class ManifestTests
     public void The_Deployment_takes_its_environment_from_the_ConfigMap()
     {
         Assert.Contains(ConfigMap.Name, Container.Items("envFrom").Select(static e => e["configMapRef"].Text("name")));
+    }
+
+    [Fact]
+    public void The_admin_token_Secret_holds_rules_api_tokens_the_collector_reads_and_the_Deployment_mounts_it()
+    {
+        var secret = Manifests.Single("Secret", "beacon-admin-tokens");
+        var tokens = secret.Node.Map("stringData");
+
+        Assert.Contains(secret.Name, Container.Items("envFrom").Select(static e => e["secretRef"].Text("name")));
+        Assert.NotEmpty(tokens);
+        foreach (var key in tokens.Keys)
+        {
+            var path = key.Split("__");
+            Assert.True(path is ["Beacon", "Admin", "Tokens" or "ReadOnlyTokens", _], $"{key} is not Beacon__Admin__(ReadOnly)Tokens__<name>");
+            var admin = (AdminOptions)BindOne(typeof(AdminOptions), key, "probe-token");
+            var bound = path[2] == "Tokens" ? admin.Tokens : admin.ReadOnlyTokens;
+            Assert.Equal("probe-token", bound[path[3]]);
+        }
+
+        // As committed the values are empty: nobody gets in until a real token is set.
+        Assert.All(tokens.Values, static v => Assert.Equal("", v));
+        var committed = new AdminOptions();
+        foreach (var (key, value) in tokens)
+        {
+            var path = key.Split("__");
+            (path[2] == "Tokens" ? committed.Tokens : committed.ReadOnlyTokens)[path[3]] = value;
+        }
+
+        Assert.False(new AdminAuthenticator(Microsoft.Extensions.Options.Options.Create(committed)).HasTokens);
     }
 
     [Fact]

@@ -31,6 +31,8 @@ public sealed class KafkaPipelineTests : IDisposable
             // Many partitions: the mock cluster forgets old data past a few MiB per partition.
             _cluster.CreateTopic(topic, partitions: 16);
         }
+
+        _cluster.CreateTopic("beacon.config", partitions: 1);
     }
 
     public void Dispose()

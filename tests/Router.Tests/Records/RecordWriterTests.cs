@@ -20,6 +20,43 @@ public sealed partial class RecordWriterTests : IDisposable
     public void Dispose() => _writer.Dispose();
 
     [Fact]
+    public void Path_and_channel_fields_are_written_when_sent()
+    {
+        var url = Uri.EscapeDataString("https://shop.example/login?source=10012&ref=kd4b&utm_campaign=bf");
+        var evt = TestBeacon.Of($"e=leave&u={url}&rr=https%3A%2F%2Fhome%2F&spm=s.p.b.1&src=s.l.g.2&ssrc=s.h.b.3&nav=spa&pvid=pv-1&dwell=4200&sdk=js%2F1.0.0").Decode();
+
+        using var doc = WriteEvent(evt, sampleRate: 1.0);
+        var root = doc.RootElement;
+
+        Assert.Equal("https://home/", root.GetProperty("referrer_referrer").GetString());
+        Assert.Equal("s.p.b.1", root.GetProperty("spm").GetString());
+        Assert.Equal("s.l.g.2", root.GetProperty("source_spm").GetString());
+        Assert.Equal("s.h.b.3", root.GetProperty("source_source_spm").GetString());
+        Assert.Equal("spa", root.GetProperty("navigation").GetString());
+        Assert.Equal("pv-1", root.GetProperty("page_view_id").GetString());
+        Assert.Equal(4200, root.GetProperty("dwell_ms").GetInt64());
+        Assert.Equal("js/1.0.0", root.GetProperty("sdk").GetString());
+        Assert.Equal("""{"utm_campaign":"bf","source":"10012","ref":"kd4b"}""", root.GetProperty("channel").GetRawText());
+        Assert.False(root.TryGetProperty("props", out _));
+        Assert.False(root.TryGetProperty("truncated", out _));
+    }
+
+    [Fact]
+    public void A_truncated_field_is_named_in_the_record()
+    {
+        var options = new Beacon.Parser.ParserOptions();
+        options.Fields["u"] = new Beacon.Parser.FieldLimit { MaxBytes = 8, Truncate = true };
+        var beacon = TestBeacon.Of("e=pv&u=https%3A%2F%2Fexample.com%2F");
+        var evt = new BeaconEvent();
+        new Beacon.Parser.Decoding.BeaconDecoder(options).Decode(beacon.Raw, evt);
+
+        using var doc = WriteEvent(evt, sampleRate: 1.0);
+
+        Assert.Equal("https://", doc.RootElement.GetProperty("url").GetString());
+        Assert.Equal("""["u"]""", doc.RootElement.GetProperty("truncated").GetRawText());
+    }
+
+    [Fact]
     public void An_event_record_carries_every_field_the_client_sent()
     {
         var evt = TestBeacon.Of(FullQuery).Decode();

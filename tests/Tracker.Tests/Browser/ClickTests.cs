@@ -18,12 +18,12 @@ public sealed class ClickTests(ChromiumFixture chromium)
 
         var clicks = await session.WaitForRecordsAsync("beacon.p1", static r => IsEvent(r, "click"), 2);
         var buy = Assert.Single(clicks, static c => Prop(c, "el") == "buy");
-        Assert.Equal("shop.item.buybox.1", Prop(buy, "spm")); // position numbered in the block
+        Assert.Equal("shop.item.buybox.1", Field(buy, "spm")); // position numbered in the block
         Assert.Equal("42", Prop(buy, "sku"));
         Assert.Equal("129.90", Prop(buy, "listPrice"));
-        Assert.Equal(Prop(pv, "pvid"), Prop(buy, "pvid"));
+        Assert.Equal(Field(pv, "page_view_id"), Field(buy, "page_view_id"));
         var wish = Assert.Single(clicks, static c => Prop(c, "el") == "wish");
-        Assert.Equal("shop.item.buybox.7", Prop(wish, "spm")); // its own data-spm wins
+        Assert.Equal("shop.item.buybox.7", Field(wish, "spm")); // its own data-spm wins
         Assert.Equal(2, session.Requests.Count(static r => r.Url.Contains("e=click", StringComparison.Ordinal)));
     }
 }

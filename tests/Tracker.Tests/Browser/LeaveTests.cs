@@ -29,8 +29,8 @@ public sealed class LeaveTests(ChromiumFixture chromium)
         await session.Page.ClickAsync("#away");
         await session.WaitForTrackerAsync();
 
-        var leave = await session.WaitForRecordAsync("beacon.p1", r => IsEvent(r, "leave") && Prop(r, "pvid") == Prop(pv, "pvid"));
-        Assert.Equal("5000", Prop(leave, "dwell")); // the page's clock moved exactly 5 s while it was visible
+        var leave = await session.WaitForRecordAsync("beacon.p1", r => IsEvent(r, "leave") && Field(r, "page_view_id") == Field(pv, "page_view_id"));
+        Assert.Equal(5000, leave.GetProperty("dwell_ms").GetInt64()); // the page's clock moved exactly 5 s while it was visible
         Assert.Equal("beacon_post", leave.GetProperty("transport").GetString());
         Assert.Equal(pv.GetProperty("url").GetString(), leave.GetProperty("url").GetString());
         Assert.Equal(pv.GetProperty("visitor_id").GetString(), leave.GetProperty("visitor_id").GetString());
@@ -54,8 +54,8 @@ public sealed class LeaveTests(ChromiumFixture chromium)
         await session.Page.Clock.RunForAsync(3000);
         await SetVisibilityAsync(session, "hidden");
 
-        var leaves = await session.WaitForRecordsAsync("beacon.p1", r => IsEvent(r, "leave") && Prop(r, "pvid") == Prop(pv, "pvid"), 2);
-        Assert.Equal(["2000", "5000"], leaves.Select(static l => Prop(l, "dwell")));
+        var leaves = await session.WaitForRecordsAsync("beacon.p1", r => IsEvent(r, "leave") && Field(r, "page_view_id") == Field(pv, "page_view_id"), 2);
+        Assert.Equal([2000L, 5000L], leaves.Select(static l => l.GetProperty("dwell_ms").GetInt64()));
     }
 
     /// <summary>What the browser does when the tab is switched away from and back (headless Chromium never hides a tab).</summary>

@@ -16,17 +16,17 @@ public sealed class NavigationTests(ChromiumFixture chromium)
 
         var cartUrl = session.Pages.Page("spa.html?view=cart").ToString();
         var cart = await session.WaitForRecordAsync("beacon.p1", r => IsEvent(r, "pv") && r.GetProperty("url").GetString() == cartUrl);
-        Assert.Equal("spa", Prop(cart, "nav"));
+        Assert.Equal("spa", Field(cart, "navigation"));
         Assert.Equal(first.GetProperty("url").GetString(), cart.GetProperty("referrer").GetString());
-        Assert.Equal("shop.spa.menu.1", Prop(cart, "src")); // credited to the click that navigated
-        Assert.NotEqual(Prop(first, "pvid"), Prop(cart, "pvid"));
-        var leave = await session.WaitForRecordAsync("beacon.p1", r => IsEvent(r, "leave") && Prop(r, "pvid") == Prop(first, "pvid"));
-        Assert.True(long.Parse(Prop(leave, "dwell")!, System.Globalization.CultureInfo.InvariantCulture) >= 0);
+        Assert.Equal("shop.spa.menu.1", Field(cart, "source_spm")); // credited to the click that navigated
+        Assert.NotEqual(Field(first, "page_view_id"), Field(cart, "page_view_id"));
+        var leave = await session.WaitForRecordAsync("beacon.p1", r => IsEvent(r, "leave") && Field(r, "page_view_id") == Field(first, "page_view_id"));
+        Assert.True(leave.GetProperty("dwell_ms").GetInt64() >= 0);
 
         await session.Page.GoBackAsync();
 
         var back = await session.WaitForRecordsAsync("beacon.p1", r => IsEvent(r, "pv") && r.GetProperty("url").GetString() == first.GetProperty("url").GetString(), 2);
-        Assert.Equal("back_forward", Prop(back[^1], "nav"));
+        Assert.Equal("back_forward", Field(back[^1], "navigation"));
     }
 
     [Fact]
@@ -39,25 +39,25 @@ public sealed class NavigationTests(ChromiumFixture chromium)
         await session.WaitForTrackerAsync();
         var listUrl = session.Pages.Page("list.html").ToString();
         var list = await session.WaitForRecordAsync("beacon.p1", r => IsEvent(r, "pv") && r.GetProperty("url").GetString() == listUrl);
-        Assert.Equal("shop.home.nav.1", Prop(list, "src"));
+        Assert.Equal("shop.home.nav.1", Field(list, "source_spm"));
         Assert.Equal(session.Pages.Page("home.html").ToString(), list.GetProperty("referrer").GetString());
 
         await session.Page.ClickAsync("#r2");
         await session.WaitForTrackerAsync();
         var detailUrl = session.Pages.Page("detail.html?sku=2").ToString();
         var detail = await session.WaitForRecordAsync("beacon.p1", r => IsEvent(r, "pv") && r.GetProperty("url").GetString() == detailUrl);
-        Assert.Equal("shop.list.results.2", Prop(detail, "src"));
-        Assert.Equal("shop.home.nav.1", Prop(detail, "ssrc"));
-        Assert.Equal(session.Pages.Page("home.html").ToString(), Prop(detail, "rr"));
-        Assert.Equal("navigate", Prop(detail, "nav"));
+        Assert.Equal("shop.list.results.2", Field(detail, "source_spm"));
+        Assert.Equal("shop.home.nav.1", Field(detail, "source_source_spm"));
+        Assert.Equal(session.Pages.Page("home.html").ToString(), Field(detail, "referrer_referrer"));
+        Assert.Equal("navigate", Field(detail, "navigation"));
 
         await session.Page.GoBackAsync();
         await session.WaitForTrackerAsync();
 
         var views = await session.WaitForRecordsAsync("beacon.p1", r => IsEvent(r, "pv") && r.GetProperty("url").GetString() == listUrl, 2);
         var back = views[^1];
-        Assert.Equal("back_forward", Prop(back, "nav"));
-        Assert.Equal("shop.home.nav.1", Prop(back, "src")); // not "shop.detail…": the detail page did not send the visitor here
+        Assert.Equal("back_forward", Field(back, "navigation"));
+        Assert.Equal("shop.home.nav.1", Field(back, "source_spm")); // not "shop.detail…": the detail page did not send the visitor here
         Assert.Equal(session.Pages.Page("home.html").ToString(), back.GetProperty("referrer").GetString());
     }
 }

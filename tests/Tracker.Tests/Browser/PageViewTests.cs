@@ -28,9 +28,9 @@ public sealed class PageViewTests(ChromiumFixture chromium)
         Assert.Equal("HeadlessChrome", pv.GetProperty("ua").GetProperty("browser").GetString()); // the User-Agent was parsed
         Assert.False(pv.TryGetProperty("referrer", out _)); // typed in: no r, and the pixel sends no Referer of its own
         Assert.Equal("js/1.0.0", pv.GetProperty("sdk").GetString());
-        Assert.Equal("navigate", Prop(pv, "nav"));
-        Assert.Equal("shop.item", Prop(pv, "spm"));
-        Assert.Matches("^[0-9a-f]{16}$", Prop(pv, "pvid"));
+        Assert.Equal("navigate", Field(pv, "navigation"));
+        Assert.Equal("shop.item", Field(pv, "spm"));
+        Assert.Matches("^[0-9a-f]{16}$", Field(pv, "page_view_id"));
     }
 
     [Fact]
@@ -44,7 +44,7 @@ public sealed class PageViewTests(ChromiumFixture chromium)
         var pv = await session.WaitForRecordAsync("beacon.p1", static r => IsEvent(r, "pv"));
         Assert.Equal("default", early.GetProperty("route").GetString());
         Assert.Equal("before-load", Prop(early, "when"));
-        Assert.Equal(Prop(pv, "pvid"), Prop(early, "pvid"));
+        Assert.Equal(Field(pv, "page_view_id"), Field(early, "page_view_id"));
     }
 
     [Fact]

@@ -124,6 +124,10 @@ internal sealed class TrackerSession : IAsyncDisposable
     public static string? Prop(JsonElement record, string name) =>
         record.TryGetProperty("props", out var props) && props.TryGetProperty(name, out var value) ? value.GetString() : null;
 
+    /// <summary>A record's top-level string field, or null.</summary>
+    public static string? Field(JsonElement record, string name) =>
+        record.TryGetProperty(name, out var value) ? value.GetString() : null;
+
     public static bool IsEvent(JsonElement record, string name) => record.GetProperty("event").GetString() == name;
 
     public async ValueTask DisposeAsync()
