@@ -15,10 +15,18 @@ command -v promtool >/dev/null || packages+=(prometheus)
 # uap-core's own test corpora (/usr/share/uap-core/tests/test_{ua,os,device}.yaml, 3.5 MB) check the
 # User-Agent parser; the npm package the parser's regexes.yaml comes from ships no tests.
 dpkg -s uap-core >/dev/null 2>&1 || packages+=(uap-core)
+# The tracker's browser tests drive Debian's Chromium (never a downloaded build: no `playwright install`).
+[ -x /usr/bin/chromium ] || packages+=(chromium)
+# node + npm check that the committed Collector/Tracker/beacon.js is the build of tracker/src.
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 if ((${#packages[@]})); then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}"
 fi
+
+# The collector embeds the committed build; fail early when it is not what the source builds to.
+(cd tracker && npm ci --no-audit --no-fund --loglevel=error && node build.mjs --check)
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build Beacon.sln -c Release -nologo -clp:ErrorsOnly

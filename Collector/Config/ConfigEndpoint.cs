@@ -39,7 +39,12 @@ internal sealed class ConfigEndpoint(RuleBook book, VisitorCookie cookie, IOptio
         {
             if (!cookie.TryRead(request.Headers.Cookie, out var id))
             {
-                id = VisitorCookie.NewId();
+                // The tracker's first-party id (vid) seeds the cookie, as on the pixel: one visitor, one id.
+                if (!VisitorCookie.TryParseId(request.Query["vid"].ToString(), out id))
+                {
+                    id = VisitorCookie.NewId();
+                }
+
                 response.Headers.SetCookie = cookie.SetCookieHeader(id);
             }
 

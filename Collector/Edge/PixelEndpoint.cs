@@ -120,7 +120,7 @@ public sealed class PixelEndpoint(
         string? routeName)
     {
         var anonymous = IsAnonymous(context, query, body);
-        var visitorId = anonymous ? Guid.Empty : ResolveVisitor(context);
+        var visitorId = anonymous ? Guid.Empty : ResolveVisitor(context, query, body);
         if (!ring.TryClaim(priority, out var claim))
         {
             return; // shed and counted by the ring; a pixel still gets its GIF
@@ -150,14 +150,23 @@ public sealed class PixelEndpoint(
         || PeekParameter(query, "anon").SequenceEqual("1")
         || PeekParameter(body.FirstSpan, "anon"u8).SequenceEqual("1"u8);
 
-    private Guid ResolveVisitor(HttpContext context)
+    /// <summary>
+    /// The cookie's id; else the tracker's first-party id (<c>vid</c>, for browsers that block the
+    /// collector's cookie), which then also seeds the new cookie so both ids agree; else a new id.
+    /// </summary>
+    private Guid ResolveVisitor(HttpContext context, ReadOnlySpan<char> query, in ReadOnlySequence<byte> body)
     {
         if (cookie.TryRead(context.Request.Headers.Cookie, out var visitorId))
         {
             return visitorId;
         }
 
-        visitorId = VisitorCookie.NewId();
+        if (!VisitorCookie.TryParseId(PeekParameter(query, "vid"), out visitorId)
+            && !VisitorCookie.TryParseId(PeekParameter(body.FirstSpan, "vid"u8), out visitorId))
+        {
+            visitorId = VisitorCookie.NewId();
+        }
+
         context.Response.Headers.SetCookie = cookie.SetCookieHeader(visitorId);
         return visitorId;
     }

@@ -60,9 +60,7 @@ public sealed class VisitorCookie
                 rest = end < 0 ? default : rest[(end + 1)..];
                 if (pair.Length == _name.Length + 1 + IdLength && pair.StartsWith(_name, StringComparison.Ordinal) && pair[_name.Length] == '=')
                 {
-                    var value = pair[(_name.Length + 1)..];
-                    // All zeros means "no visitor" (anonymous mode) downstream; a real id is never that.
-                    if (!value.ContainsAnyExcept(LowerHex) && Guid.TryParseExact(value, "N", out visitorId) && visitorId != Guid.Empty)
+                    if (TryParseId(pair[(_name.Length + 1)..], out visitorId))
                     {
                         return true;
                     }
@@ -72,6 +70,33 @@ public sealed class VisitorCookie
 
         visitorId = default;
         return false;
+    }
+
+    /// <summary>An id as written: exactly 32 lowercase hex digits, not all zeros.</summary>
+    public static bool TryParseId(ReadOnlySpan<char> value, out Guid visitorId)
+    {
+        // All zeros means "no visitor" (anonymous mode) downstream; a real id is never that.
+        visitorId = default;
+        return value.Length == IdLength && !value.ContainsAnyExcept(LowerHex)
+            && Guid.TryParseExact(value, "N", out visitorId) && visitorId != Guid.Empty;
+    }
+
+    /// <inheritdoc cref="TryParseId(ReadOnlySpan{char}, out Guid)"/>
+    public static bool TryParseId(ReadOnlySpan<byte> value, out Guid visitorId)
+    {
+        visitorId = default;
+        if (value.Length != IdLength)
+        {
+            return false;
+        }
+
+        Span<char> chars = stackalloc char[IdLength];
+        for (var i = 0; i < IdLength; i++)
+        {
+            chars[i] = (char)value[i];
+        }
+
+        return TryParseId(chars, out visitorId);
     }
 
     /// <summary>A new id: 128 bits from the system's CSPRNG.</summary>

@@ -3,6 +3,7 @@ using Beacon.Collector.Config;
 using Beacon.Collector.Batch;
 using Beacon.Collector.Diagnostics;
 using Beacon.Collector.Edge;
+using Beacon.Collector.Tracker;
 
 namespace Beacon.Collector.Hosting;
 
@@ -20,6 +21,7 @@ public static class BeaconEndpointRouteBuilderExtensions
         endpoints.MapMethods("/b/{route}.gif", PixelMethods, pixel.HandlePixelAsync);
         endpoints.MapPost("/b", (RequestDelegate)pixel.HandleBeaconPostAsync);
         endpoints.MapPost("/b/{route}", (RequestDelegate)pixel.HandleBeaconPostAsync);
+        endpoints.MapMethods("/beacon.js", PixelMethods, services.GetRequiredService<TrackerScript>().HandleAsync);
         endpoints.MapGet("/v1/config", services.GetRequiredService<ConfigEndpoint>().HandleAsync);
         endpoints.MapPost("/v1/batch", (RequestDelegate)services.GetRequiredService<BatchEndpoint>().HandleAsync);
         // Load balancers often probe the public port; the admin port has the same probes and /metrics.

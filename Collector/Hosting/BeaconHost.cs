@@ -1,3 +1,5 @@
+using Beacon.Collector.Edge;
+
 namespace Beacon.Collector.Hosting;
 
 /// <summary>
@@ -19,6 +21,7 @@ public static class BeaconHost
         builder.Services.AddBeaconCollector(builder.Configuration);
         configure?.Invoke(builder);
         var app = builder.Build();
+        app.Use(app.Services.GetRequiredService<CorsPolicy>().HandleAsync);
         app.Use(app.Services.GetRequiredService<Config.ConfigEndpoint>().StampVersionAsync);
         app.MapBeacon();
         return app;

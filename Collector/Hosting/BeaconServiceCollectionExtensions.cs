@@ -6,6 +6,7 @@ using Beacon.Collector.Config;
 using Beacon.Collector.Diagnostics;
 using Beacon.Collector.Edge;
 using Beacon.Collector.Pipeline;
+using Beacon.Collector.Tracker;
 using Beacon.Parser;
 using Beacon.Parser.Decoding;
 using Beacon.Router.Routing;
@@ -38,6 +39,8 @@ public static class BeaconServiceCollectionExtensions
         services.AddOptions<SpoolOptions>().Bind(beacon.GetSection("Spool"));
         services.AddOptions<AdminOptions>().Bind(beacon.GetSection("Admin"));
         services.AddOptions<DrainOptions>().Bind(beacon.GetSection("Drain"));
+        services.AddOptions<CorsOptions>().Bind(beacon.GetSection("Cors"));
+        services.AddOptions<TrackerOptions>().Bind(beacon.GetSection("Tracker"));
         services.AddOptions<RulesOptions>().Bind(beacon.GetSection("Rules"));
         services.AddOptions<BatchOptions>().Bind(beacon.GetSection("Batch"));
 
@@ -72,6 +75,8 @@ public static class BeaconServiceCollectionExtensions
         services.AddSingleton<PixelEndpoint>();
         services.AddSingleton<BatchCounters>();
         services.AddSingleton<BatchEndpoint>();
+        services.AddSingleton(static sp => new CorsPolicy(Value<CorsOptions>(sp)));
+        services.AddSingleton<TrackerScript>();
         services.AddSingleton<BeaconMetrics>();
         services.AddSingleton<CollectorHealth>();
         services.AddSingleton(static sp => new PrometheusExporter(PrometheusExporter.DefaultMeters, sp.GetRequiredService<IMeterFactory>()));

@@ -10,6 +10,7 @@ namespace Beacon.Collector.Tests.Edge;
 public sealed class PixelEndpointTests
 {
     private const string ValidId = "0123456789abcdef0123456789abcdef";
+    private const string OtherId = "5f1c0e9a2b7d4c3e8a6f0b1d2c3e4f5a";
 
     [Theory]
     [InlineData("/b.gif?e=pv&a=shop")]
@@ -381,5 +382,76 @@ public sealed class PixelEndpointTests
         Assert.Equal(total / 10, host.ReadTopic("beacon.p0").Count);
         var ring = host.Services.GetRequiredService<BeaconRing>();
         Assert.All(Enum.GetValues<Priority>(), p => Assert.Equal(0, ring.Shed(p)));
+    }
+
+    [Theory]
+    [InlineData("GET", "/b.gif?e=pv&vid=" + OtherId)]
+    [InlineData("POST", "e=pv&vid=" + OtherId)]
+    public async Task Without_a_cookie_the_trackers_first_party_id_is_the_visitor_and_seeds_the_cookie(string method, string input)
+    {
+        await using var host = await CollectorHost.StartAsync();
+
+        using var response = await SendAsync(host, method, input, cookie: null);
+        await host.StopAsync();
+
+        Assert.Equal(OtherId, Assert.Single(host.ReadTopic("beacon.p1")).GetProperty("visitor_id").GetString());
+        Assert.StartsWith($"bid={OtherId};", Assert.Single(response.Headers.GetValues("Set-Cookie")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_valid_cookie_wins_over_the_first_party_id()
+    {
+        await using var host = await CollectorHost.StartAsync();
+
+        using var response = await SendAsync(host, "GET", "/b.gif?e=pv&vid=" + OtherId, cookie: $"bid={ValidId}");
+        await host.StopAsync();
+
+        Assert.Equal(ValidId, Assert.Single(host.ReadTopic("beacon.p1")).GetProperty("visitor_id").GetString());
+        Assert.False(response.Headers.Contains("Set-Cookie"));
+    }
+
+    [Theory]
+    [InlineData("00000000000000000000000000000000")]
+    [InlineData("5F1C0E9A2B7D4C3E8A6F0B1D2C3E4F5A")]
+    [InlineData("5f1c0e9a2b7d4c3e8a6f0b1d2c3e4f5")]
+    [InlineData("5f1c0e9a2b7d4c3e8a6f0b1d2c3e4f5a0")]
+    [InlineData("5f1c0e9a-2b7d-4c3e-8a6f-0b1d2c3e4f5a")]
+    [InlineData("zf1c0e9a2b7d4c3e8a6f0b1d2c3e4f5a")]
+    public async Task An_invalid_first_party_id_is_ignored_and_the_visitor_gets_a_new_id(string vid)
+    {
+        await using var host = await CollectorHost.StartAsync();
+
+        using var response = await SendAsync(host, "GET", "/b.gif?e=pv&vid=" + vid, cookie: null);
+        await host.StopAsync();
+
+        var id = Assert.Single(host.ReadTopic("beacon.p1")).GetProperty("visitor_id").GetString();
+        Assert.Matches("^[0-9a-f]{32}$", id);
+        Assert.NotEqual(vid, id);
+        Assert.StartsWith($"bid={id};", Assert.Single(response.Headers.GetValues("Set-Cookie")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_anonymous_request_ignores_the_first_party_id()
+    {
+        await using var host = await CollectorHost.StartAsync();
+
+        using var response = await SendAsync(host, "GET", "/b.gif?e=pv&anon=1&vid=" + OtherId, cookie: null);
+        await host.StopAsync();
+
+        Assert.False(Assert.Single(host.ReadTopic("beacon.p1")).TryGetProperty("visitor_id", out _));
+        Assert.False(response.Headers.Contains("Set-Cookie"));
+    }
+
+    private static async Task<HttpResponseMessage> SendAsync(CollectorHost host, string method, string input, string? cookie)
+    {
+        using var request = method == "GET"
+            ? new HttpRequestMessage(HttpMethod.Get, input)
+            : new HttpRequestMessage(HttpMethod.Post, "/b") { Content = new StringContent(input, Encoding.UTF8, "text/plain") };
+        if (cookie is not null)
+        {
+            request.Headers.Add("Cookie", cookie);
+        }
+
+        return await host.Client.SendAsync(request);
     }
 }
