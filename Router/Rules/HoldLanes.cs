@@ -24,6 +24,7 @@ public sealed class HoldLanes : IDisposable
     private readonly List<Lane> _finished = [];
     private readonly byte[] _entry = new byte[64 * 1024];
     private readonly PendingAcknowledgements _pending = new();
+    private Action<bool>? _flushLanes;
     private double _tokens;
     private long _lastRefill;
 
@@ -148,28 +149,7 @@ public sealed class HoldLanes : IDisposable
     /// </summary>
     public void Flush(bool durable)
     {
-        durable |= !_pending.IsEmpty;
-        try
-        {
-            foreach (var lane in _lanes.Values)
-            {
-                if (!lane.Done)
-                {
-                    lane.Log.Flush(durable);
-                }
-            }
-        }
-        catch
-        {
-            _pending.FailAll();
-            throw;
-        }
-
-        if (durable)
-        {
-            _pending.AcknowledgeAll();
-        }
-
+        durable = _pending.Flush(durable, _flushLanes ??= FlushLanes);
         if (!durable || _finished.Count == 0)
         {
             return;
@@ -194,6 +174,17 @@ public sealed class HoldLanes : IDisposable
         }
 
         _lanes.Clear();
+    }
+
+    private void FlushLanes(bool durable)
+    {
+        foreach (var lane in _lanes.Values)
+        {
+            if (!lane.Done)
+            {
+                lane.Log.Flush(durable);
+            }
+        }
     }
 
     private static void Send(IRecordSink sink, SegmentRecord record)

@@ -23,6 +23,33 @@ public sealed class PendingAcknowledgements
         _runs.Add((waiter, 1));
     }
 
+    /// <summary>
+    /// Group commit: runs <paramref name="flush"/>, durably whenever a record is waiting (one fsync covers
+    /// every waiter since the last), then tells the waiters — acknowledged after a durable flush, failed
+    /// if the flush threw. Returns whether the flush was durable.
+    /// </summary>
+    public bool Flush(bool durable, Action<bool> flush)
+    {
+        ArgumentNullException.ThrowIfNull(flush);
+        durable |= !IsEmpty;
+        try
+        {
+            flush(durable);
+        }
+        catch
+        {
+            FailAll();
+            throw;
+        }
+
+        if (durable)
+        {
+            AcknowledgeAll();
+        }
+
+        return durable;
+    }
+
     /// <summary>After an fsync: every pending record is durable.</summary>
     public void AcknowledgeAll()
     {

@@ -17,6 +17,7 @@ public sealed class SegmentFileSink : IRecordSink
     private readonly Dictionary<string, SegmentLog> _logs = new(StringComparer.Ordinal);
     private readonly Histogram<double>? _acknowledged;
     private readonly PendingAcknowledgements _pending = new();
+    private Action<bool>? _flushLogs;
     private DateTimeOffset _nextMaintenance;
 
     public SegmentFileSink(string dataDirectory, SegmentLogOptions options, TimeProvider? time = null, Histogram<double>? acknowledged = null)
@@ -49,25 +50,7 @@ public sealed class SegmentFileSink : IRecordSink
     /// <summary>Durable whenever a client waits for a record: one fsync per topic covers every batch appended since the last.</summary>
     public void Flush(bool durable)
     {
-        durable |= !_pending.IsEmpty;
-        try
-        {
-            foreach (var log in _logs.Values)
-            {
-                log.Flush(durable);
-            }
-        }
-        catch
-        {
-            _pending.FailAll();
-            throw;
-        }
-
-        if (durable)
-        {
-            _pending.AcknowledgeAll();
-        }
-
+        _pending.Flush(durable, _flushLogs ??= FlushLogs);
         var now = _time.GetUtcNow();
         if (now >= _nextMaintenance)
         {
@@ -100,5 +83,13 @@ public sealed class SegmentFileSink : IRecordSink
         var log = new SegmentLog(TopicDirectory(_dataDirectory, topic), _options, _time);
         _logs.Add(topic, log);
         return log;
+    }
+
+    private void FlushLogs(bool durable)
+    {
+        foreach (var log in _logs.Values)
+        {
+            log.Flush(durable);
+        }
     }
 }

@@ -20,6 +20,7 @@ public sealed class Spool : IDisposable
     private readonly List<SpoolLane> _lanes = [];
     private readonly Dictionary<string, SpoolLane> _byTopic = new(StringComparer.Ordinal);
     private readonly PendingAcknowledgements _pending = new();
+    private Action<bool>? _flushLanes;
 
     public Spool(string directory, SpoolOptions options, SpoolCounters counters, TimeProvider? time = null)
     {
@@ -115,24 +116,7 @@ public sealed class Spool : IDisposable
     /// </summary>
     public void Flush(bool durable)
     {
-        durable |= !_pending.IsEmpty;
-        try
-        {
-            foreach (var lane in _lanes)
-            {
-                lane.Log.Flush(durable);
-            }
-        }
-        catch
-        {
-            _pending.FailAll();
-            throw;
-        }
-
-        if (durable)
-        {
-            _pending.AcknowledgeAll();
-        }
+        _pending.Flush(durable, _flushLanes ??= FlushLanes);
 
         Counters.Publish(Bytes, _lanes.Sum(static l => l.Log.SegmentCount), Records);
     }
@@ -182,5 +166,13 @@ public sealed class Spool : IDisposable
         priority = default;
         return name.Length == 2 && name[0] == 'p' && name[1] is >= '0' and <= '3'
             && Enum.IsDefined(priority = (Priority)(name[1] - '0'));
+    }
+
+    private void FlushLanes(bool durable)
+    {
+        foreach (var lane in _lanes)
+        {
+            lane.Log.Flush(durable);
+        }
     }
 }
