@@ -45,16 +45,22 @@ public sealed class AllocationTests
         Assert.Equal("Chrome", evt.ParsedUserAgent?.BrowserFamily); // the User-Agent is parsed once, then a cache hit per record
         router.Route(raw, evt);
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 10_000; i++)
+        // A per-record allocation shows in every round; a one-off of the runtime's (seen once under a
+        // loaded full run: 7.6 KB in 10,000 records) shows in one. So: some round allocates nothing.
+        var rounds = new long[3];
+        for (var round = 0; round < rounds.Length; round++)
         {
-            decoder.Decode(raw, evt);
-            router.Route(raw, evt);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 10_000; i++)
+            {
+                decoder.Decode(raw, evt);
+                router.Route(raw, evt);
+            }
+
+            rounds[round] = GC.GetAllocatedBytesForCurrentThread() - before;
         }
 
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-
-        Assert.Equal(0, allocated);
+        Assert.True(rounds.Min() == 0, $"bytes allocated per 10,000 records, by round: {string.Join(", ", rounds)}");
     }
 
     private static void RoundTrip(BeaconRing ring, int records)
