@@ -325,6 +325,11 @@
     }
   }
 
+  function routeOf(url) {
+    const i = url.indexOf('#');
+    return i < 0 || /^#[!/]/.test(url.slice(i)) ? url : url.slice(0, i);
+  }
+
   function pageview(nav) {
     const url = location.href;
     const history = load(tab, '_bk_h') || {}; // url → how the visitor first came to it, in this tab
@@ -399,7 +404,8 @@
       }
       return result;
     };
-    w.addEventListener('popstate', () => page && location.href !== page.url && pageview('back_forward'));
+    // An in-page anchor (#reviews) is not a page view; a hash route (#/cart, #!/cart) is.
+    w.addEventListener('popstate', () => page && routeOf(location.href) !== routeOf(page.url) && pageview('back_forward'));
     w.addEventListener('pageshow', (ev) => ev.persisted && pageview('back_forward')); // restored from the bfcache
     w.addEventListener('pagehide', leave);
     d.addEventListener('visibilitychange', () => {

@@ -30,6 +30,27 @@ public sealed class NavigationTests(ChromiumFixture chromium)
     }
 
     [Fact]
+    public async Task An_in_page_anchor_is_not_a_page_view()
+    {
+        await using var session = await TrackerSession.StartAsync(chromium);
+        await session.OpenAsync("spa.html");
+        await session.WaitForRecordAsync("beacon.p1", static r => IsEvent(r, "pv"));
+        await session.Page.EvaluateAsync("() => { window.hashChanged = new Promise(r => addEventListener('hashchange', r, { once: true })); }");
+
+        await session.Page.ClickAsync("#to-reviews");
+        await session.Page.EvaluateAsync("() => window.hashChanged"); // popstate comes before hashchange: the tracker has seen it
+        await session.Page.EvaluateAsync("() => beacon('track', 'marker')");
+
+        // The tracker sends in order: had the anchor made a page view, it would have been requested before the marker.
+        await session.WaitForRecordAsync("beacon.p1", static r => IsEvent(r, "marker"));
+        var sent = session.Requests.Select(static r => r.Url + "&" + (r.PostData ?? "")).ToList();
+        var marker = sent.FindIndex(static u => u.Contains("e=marker", StringComparison.Ordinal));
+        Assert.True(marker >= 0, string.Join("\n", sent));
+        Assert.Single(sent.Take(marker), static u => u.Contains("e=pv", StringComparison.Ordinal));
+        Assert.Single(session.Collector.ReadTopic("beacon.p1"), static r => IsEvent(r, "pv"));
+    }
+
+    [Fact]
     public async Task Sources_pass_through_two_pages_and_back_forward_keeps_the_list_pages_own_source()
     {
         await using var session = await TrackerSession.StartAsync(chromium);
