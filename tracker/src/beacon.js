@@ -175,12 +175,14 @@
     schedule.t = setTimeout(refresh, Math.max(conf.max_age || 30, 5) * 1e3);
   }
 
+  // Revalidated (If-None-Match → 304) rather than read from the HTTP cache: when the tracker asks, it
+  // already knows its copy is stale, and a cached answer could keep a lifted hold in force.
   function refresh() {
     if (fetching) {
       return;
     }
     fetching = 1;
-    fetch(base + '/v1/config?app=' + enc(cfg.app) + '&platform=' + enc(cfg.platform || 'web') + '&sdk=' + enc(SDK) + '&vid=' + vid, { credentials: 'include' })
+    fetch(base + '/v1/config?app=' + enc(cfg.app) + '&platform=' + enc(cfg.platform || 'web') + '&sdk=' + enc(SDK) + '&vid=' + vid, { credentials: 'include', cache: 'no-cache' })
       .then((r) => (r.ok ? r.json() : null))
       .catch(() => null)
       .then((c) => {

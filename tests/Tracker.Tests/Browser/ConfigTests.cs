@@ -64,6 +64,27 @@ public sealed class ConfigTests(ChromiumFixture chromium)
         Assert.Equal(3, session.Collector.ReadTopic("beacon.p1").Count(static r => IsEvent(r, "note"))); // released once
     }
 
+    [Fact]
+    public async Task Held_events_older_than_the_max_age_are_discarded_not_sent()
+    {
+        await using var session = await TrackerSession.StartAsync(chromium);
+        await PutRulesAsync(session, """{"rules":[{"id":"hold-notes","action":"hold","scope":{"event":["old","new"]}}]}""");
+        await session.FreezeClockAsync();
+        await UseVisitorIdAsync(session);
+        await session.OpenAsync("hold-age.html"); // holds for 60 s at most
+        await session.WaitForRecordAsync("beacon.p1", static r => IsEvent(r, "pv"));
+
+        await session.Page.EvaluateAsync("() => beacon('track', 'old')");
+        await session.Page.Clock.RunForAsync(61_000);
+        await session.Page.EvaluateAsync("() => beacon('track', 'new')");
+        await PutRulesAsync(session, """{"rules":[]}""");
+        await session.Page.Clock.RunForAsync(31_000); // the next look at the rules (revalidated, not from the HTTP cache) lifts the hold
+
+        await session.WaitForRecordAsync("beacon.p1", static r => IsEvent(r, "new"));
+        Assert.DoesNotContain(session.Requests, static r => (r.Url + r.PostData).Contains("e=old", StringComparison.Ordinal));
+        Assert.Equal(0, await session.Page.EvaluateAsync<int>("() => JSON.parse(localStorage.getItem('_bk_hold:shop')).length"));
+    }
+
     /// <summary>The page's first-party id is fixed before any script runs, so the test knows the device.</summary>
     private static async Task UseVisitorIdAsync(TrackerSession session) =>
         await session.Page.AddInitScriptAsync($"localStorage.setItem('_bk_v', '{VisitorId}')");
