@@ -1,4 +1,7 @@
 using System.Buffers;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Text.Unicode;
 
 namespace Beacon.Parser.Decoding;
@@ -74,12 +77,36 @@ public static class PercentDecoder
     {
         // Bit b set: byte b needs a look (< 64 only: '%' 0x25, '&' 0x26, '+' 0x2B, and for keys '=' 0x3D).
         var specials = key ? KeySpecials : ValueSpecials;
+        var equalsSign = Vector128.Create(key ? (byte)'=' : (byte)'%');
+        ref var source = ref MemoryMarshal.GetReference(query);
+        ref var target = ref MemoryMarshal.GetReference(destination);
         var i = position;
         var w = 0;
         var seen = 0;
         var status = DecodeStatus.Done;
         while ((uint)i < (uint)query.Length)
         {
+            // 16 bytes at a time while they are plain: copied whole, the first special byte found with one mask.
+            if (i + 16 <= query.Length && w + 16 <= destination.Length)
+            {
+                var block = Vector128.LoadUnsafe(ref source, (nuint)i);
+                var special = (Vector128.Equals(block, Percent) | Vector128.Equals(block, Ampersand) | Vector128.Equals(block, Plus)
+                    | Vector128.Equals(block, equalsSign)).ExtractMostSignificantBits();
+                block.StoreUnsafe(ref target, (nuint)w);
+                var plain = special == 0 ? 16 : BitOperations.TrailingZeroCount(special);
+                if ((block.ExtractMostSignificantBits() & ((1u << plain) - 1)) != 0)
+                {
+                    seen |= 0x80;
+                }
+
+                i += plain;
+                w += plain;
+                if (special == 0)
+                {
+                    continue;
+                }
+            }
+
             uint b = query[i];
             if (b >= 64 || ((specials >> (int)b) & 1) == 0)
             {
@@ -129,6 +156,10 @@ public static class PercentDecoder
 
         return (seen & 0x80) == 0 || Utf8.IsValid(destination[..w]) ? DecodeStatus.Done : DecodeStatus.InvalidUtf8;
     }
+
+    private static readonly Vector128<byte> Percent = Vector128.Create((byte)'%');
+    private static readonly Vector128<byte> Ampersand = Vector128.Create((byte)'&');
+    private static readonly Vector128<byte> Plus = Vector128.Create((byte)'+');
 
     private const ulong ValueSpecials = (1UL << '%') | (1UL << '&') | (1UL << '+');
     private const ulong KeySpecials = ValueSpecials | (1UL << '=');
