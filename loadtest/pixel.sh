@@ -10,9 +10,14 @@
 # TAIL_MS (500: the end of each run sends /healthz so no pixel is in flight when wrk stops),
 # NGINX_WORKERS (auto), SKIP_BUILD (0), KEEP (0: keep the temp dir with data and logs),
 # COLLECTOR_ARGS (extra collector arguments, e.g. "--Beacon:Ring:Capacity=65536"),
+# COLLECTOR_ENV (environment for the collector process only, e.g. "DOTNET_gcServer=0 DOTNET_TieredPGO=0"),
 # SINK (files: the embedded segment files, counted with the collector's reader; kafka: a mock
 # Kafka cluster, consumed with kcat while the load runs), KAFKA_PARTITIONS (64 per topic),
-# KAFKA_DRAIN_S (60: how long to wait after the collector exits for the consumer to catch up).
+# KAFKA_DRAIN_S (60: how long to wait after the collector exits for the consumer to catch up),
+# FIXED_RATE (e.g. 0.5; embedded sink only: after the max-rate runs, loadtest/PixelRate sends pixels
+# open-loop at that fraction of nginx's measured requests/s, to nginx then Beacon, latency from each
+# request's due time — see PixelRate's header; its pixels count in the accounting),
+# RATE_CONNECTIONS (32), RATE_SECONDS (20: measured, after a 3 s warm-up at the same rate).
 # Talks to 127.0.0.1 only. Exit status: 0 when accounting is OK, 1 otherwise, 2 on setup errors.
 set -euo pipefail
 
@@ -25,9 +30,13 @@ NGINX_WORKERS=${NGINX_WORKERS:-auto}
 SKIP_BUILD=${SKIP_BUILD:-0}
 KEEP=${KEEP:-0}
 COLLECTOR_ARGS=${COLLECTOR_ARGS:-}
+COLLECTOR_ENV=${COLLECTOR_ENV:-}
 SINK=${SINK:-files}
 KAFKA_PARTITIONS=${KAFKA_PARTITIONS:-64}
 KAFKA_DRAIN_S=${KAFKA_DRAIN_S:-60}
+FIXED_RATE=${FIXED_RATE:-}
+RATE_CONNECTIONS=${RATE_CONNECTIONS:-32}
+RATE_SECONDS=${RATE_SECONDS:-20}
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 lua="$root/loadtest/pixel.lua"
@@ -49,6 +58,7 @@ warmup_s=$(seconds "$WARMUP")
 [[ $warmup_s =~ ^[0-9]+$ ]] || die "WARMUP must be whole seconds (got $WARMUP)"
 [[ $SINK == files || $SINK == kafka ]] || die "SINK must be files or kafka (got $SINK)"
 [[ $KAFKA_PARTITIONS =~ ^[1-9][0-9]*$ ]] || die "KAFKA_PARTITIONS must be a positive number (got $KAFKA_PARTITIONS)"
+[[ -z $FIXED_RATE || ($FIXED_RATE =~ ^0?\.[0-9]+$ && $SINK == files) ]] || die "FIXED_RATE must be a fraction like 0.5, with SINK=files (got $FIXED_RATE)"
 [[ $KAFKA_DRAIN_S =~ ^[1-9][0-9]*$ ]] || die "KAFKA_DRAIN_S must be whole seconds (got $KAFKA_DRAIN_S)"
 # The collector's default route table: topics {prefix}.p0 .. .p3 and {prefix}.dlq.
 kafka_topics=(beacon.p0 beacon.p1 beacon.p2 beacon.p3 beacon.dlq)
@@ -122,6 +132,10 @@ if [[ $SKIP_BUILD != 1 ]]; then
   say "building the collector (Release)"
   (cd "$root" && timeout 600 dotnet build Collector -c Release -nologo -clp:ErrorsOnly -v:q >"$tmp/build.log" 2>&1) \
     || { cat "$tmp/build.log" >&2; die "build failed"; }
+  if [[ -n $FIXED_RATE ]]; then
+    (cd "$root" && timeout 600 dotnet build loadtest/PixelRate -c Release -nologo -clp:ErrorsOnly -v:q >>"$tmp/build.log" 2>&1) \
+      || { cat "$tmp/build.log" >&2; die "build of loadtest/PixelRate failed"; }
+  fi
 fi
 [[ -f $dll ]] || die "no $dll (build first, or unset SKIP_BUILD)"
 # Run a private copy: a concurrent build (test.sh, an IDE) rewriting bin/Release under a running
@@ -161,8 +175,8 @@ admin_port=$(free_port)
 # Retention is lifted so no segment is deleted before it is counted, whatever the run length.
 # The admin listener (metrics, probes; *:9090 by default) gets its own loopback port, so the run
 # neither listens beyond 127.0.0.1 nor collides with another collector on this machine.
-# shellcheck disable=SC2086 # COLLECTOR_ARGS is a list of arguments
-dotnet "$dll" --urls "http://127.0.0.1:$beacon_port" --Beacon:DataDirectory="$tmp/data" \
+# shellcheck disable=SC2086 # COLLECTOR_ENV and COLLECTOR_ARGS are lists
+env $COLLECTOR_ENV dotnet "$dll" --urls "http://127.0.0.1:$beacon_port" --Beacon:DataDirectory="$tmp/data" \
   --Beacon:Segments:RetentionMaxBytes=1099511627776 --Beacon:Admin:Urls="http://127.0.0.1:$admin_port" \
   "${sink_args[@]}" $COLLECTOR_ARGS >"$tmp/collector.log" 2>&1 &
 collector_pid=$!
@@ -316,6 +330,35 @@ ratio=$(awk -v b="$beacon_rps" -v n="$nginx_rps" 'BEGIN { printf "%.2f", (n > 0 
 say "ratio beacon/nginx (requests/s): $ratio"
 say "(requests/s counts every answered request, including the ${TAIL_MS}ms /healthz tail of each run)"
 
+# ---------------------------------------------------------------- fixed rate (FIXED_RATE)
+rate_ok=0 rate_sent=0
+if [[ -n $FIXED_RATE ]]; then
+  rate_dll="$root/loadtest/PixelRate/bin/Release/net10.0/PixelRate.dll"
+  [[ -f $rate_dll ]] || die "no $rate_dll (build first, or unset SKIP_BUILD)"
+  rate=$(awk -v n="$nginx_rps" -v f="$FIXED_RATE" 'BEGIN { printf "%d", n * f }')
+  rate_field() { sed -n "s/^pixel-rate:.* $2=\([0-9.]*\).*/\1/p" "$tmp/$1.out"; }
+  for target in nginx beacon; do
+    port=$nginx_port
+    [[ $target == beacon ]] && port=$beacon_port
+    timeout $((RATE_SECONDS + 120)) dotnet "$rate_dll" "127.0.0.1:$port" "$rate" --connections "$RATE_CONNECTIONS" \
+      --seconds "$RATE_SECONDS" --warmup 3 --tag "r${target:0:1}" >"$tmp/rate-$target.out" 2>&1 \
+      || { cat "$tmp/rate-$target.out" >&2; die "PixelRate failed against $target"; }
+  done
+  say "== fixed rate: $rate requests/s (${FIXED_RATE} x nginx's $nginx_rps), open loop (loadtest/PixelRate), $RATE_CONNECTIONS connections," \
+    "${RATE_SECONDS}s measured after 3s; latency from each request's due time"
+  printf '%-8s %10s %9s %9s %9s %9s %9s %8s %8s %14s\n' target achieved/s p50-ms p90-ms p99-ms p99.9-ms max-ms non-2xx errors send-late-p99
+  for target in nginx beacon; do
+    printf '%-8s %10s %9s %9s %9s %9s %9s %8s %8s %14s\n' "$target" "$(rate_field "rate-$target" achieved_per_s)" \
+      "$(rate_field "rate-$target" p50_ms)" "$(rate_field "rate-$target" p90_ms)" "$(rate_field "rate-$target" p99_ms)" \
+      "$(rate_field "rate-$target" p999_ms)" "$(rate_field "rate-$target" max_ms)" "$(rate_field "rate-$target" non2xx)" \
+      "$(rate_field "rate-$target" errors)" "$(rate_field "rate-$target" send_late_p99_ms)"
+  done
+  say "ratio beacon/nginx p99 at the fixed rate: $(awk -v b="$(rate_field rate-beacon p99_ms)" -v n="$(rate_field rate-nginx p99_ms)" \
+    'BEGIN { printf "%.2f", (n > 0 ? b / n : 0) }')"
+  rate_ok=$(rate_field rate-beacon ok)
+  rate_sent=$(rate_field rate-beacon sent)
+fi
+
 if [[ $SINK == kafka ]]; then
   hz=$(getconf CLK_TCK)
   read -r t0 c0 m0 k0 b0 a0 <"$tmp/cpu-start.totals"
@@ -406,6 +449,9 @@ for run in "${runs[@]}"; do
   ((non2xx += $(field "$out" non2xx), sockerr += $(field "$out" socket_errors))) || true
   for p in 0 1 2 3; do ((exp_p$p += $(field "$out" p$p))) || true; done
 done
+# The fixed-rate run's pixels (all answered before PixelRate returns) count like wrk's; its
+# per-priority split is not tracked, so the per-topic check is skipped when it ran.
+((sent += rate_sent, answered += rate_sent, ok += rate_ok)) || true
 
 declare -A records
 total=0
@@ -435,6 +481,7 @@ for run in "${nginx_runs[@]}"; do
   ((nginx_answered += $(field "$tmp/$run.out" answered))) || true
   ((nginx_unanswered += $(field "$tmp/$run.out" sent) - $(field "$tmp/$run.out" answered))) || true
 done
+if [[ -n $FIXED_RATE ]]; then ((nginx_answered += $(rate_field rate-nginx ok))) || true; fi
 nginx_logged=$(awk '$7 ~ /^\/b[\/.]/' "$tmp/nginx/access.log" | wc -l)
 
 if [[ $SINK == kafka ]]; then
@@ -613,7 +660,7 @@ say "wrk: pixels sent $sent, answered $answered, 2xx $ok, non-2xx $non2xx, socke
 say "records: p0 ${records[p0]} p1 ${records[p1]} p2 ${records[p2]} p3 ${records[p3]} dlq ${records[dlq]} = $total" \
   "($distinct distinct pixel counters n)"
 say "pixels sent per priority:   p0 $exp_p0 p1 $exp_p1 p2 $exp_p2 p3 $exp_p3"
-if ((records[p0] != exp_p0 || records[p1] != exp_p1 || records[p2] != exp_p2 || records[p3] != exp_p3)) \
+if [[ -z $FIXED_RATE ]] && ((records[p0] != exp_p0 || records[p1] != exp_p1 || records[p2] != exp_p2 || records[p3] != exp_p3)) \
   && ((non2xx == 0 && sent == answered)); then
   say "warning: records per topic differ from the pixels sent per priority (misrouted, shed or dead-lettered)"
 fi

@@ -16,6 +16,7 @@ using Beacon.Router.Sinks;
 using Beacon.Router.Sinks.Kafka;
 using Beacon.Router.Spooling;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -47,6 +48,10 @@ public static class BeaconServiceCollectionExtensions
         // Room for the drain delay, Kafka's flush (15 s by default) and the ring's drain.
         services.AddOptions<HostOptions>().Configure<IOptions<DrainOptions>>(static (host, drain) =>
             host.ShutdownTimeout = drain.Value.Delay + TimeSpan.FromSeconds(45));
+
+        // Kestrel's socket transport (IOQueueCount, UnsafePreferInlineScheduling,
+        // WaitForDataBeforeAllocatingBuffer …): tunable per deployment, A/B'd in docs/performance.md.
+        services.Configure<SocketTransportOptions>(beacon.GetSection("Transport"));
 
         // Every pixel answer is tiny; don't spend bytes advertising the server.
         services.Configure<KestrelServerOptions>(static kestrel => kestrel.AddServerHeader = false);

@@ -40,13 +40,22 @@ public sealed class BeaconDecoder(ParserOptions options)
             return false;
         }
 
-        var reader = new QueryStringReader(raw.Query);
-        while (reader.MoveNext(out var rawKey, out var rawValue))
+        // The pairs of QueryStringReader, split and percent-decoded in one pass (PercentDecoder.DecodeComponent).
+        var query = QueryStringReader.Trim(raw.Query);
+        var position = 0;
+        while (position < query.Length)
         {
-            var status = PercentDecoder.Decode(rawKey, into.FreeSpace, out var keyLength);
+            if (query[position] == (byte)'&')
+            {
+                position++; // an empty pair
+                continue;
+            }
+
+            var keyStart = position;
+            var status = PercentDecoder.DecodeComponent(query, ref position, key: true, into.FreeSpace, out var keyLength);
             if (status != DecodeStatus.Done)
             {
-                into.Reject(ReasonFor(status), into.Copy(rawKey));
+                into.Reject(ReasonFor(status), into.Copy(query[keyStart..position]));
                 return false;
             }
 
@@ -57,11 +66,16 @@ public sealed class BeaconDecoder(ParserOptions options)
             }
 
             var key = into.Commit(keyLength);
-            status = PercentDecoder.Decode(rawValue, into.FreeSpace, out var valueLength);
-            if (status != DecodeStatus.Done)
+            var valueLength = 0;
+            if (position < query.Length && query[position] == (byte)'=')
             {
-                into.Reject(ReasonFor(status), key);
-                return false;
+                position++;
+                status = PercentDecoder.DecodeComponent(query, ref position, key: false, into.FreeSpace, out valueLength);
+                if (status != DecodeStatus.Done)
+                {
+                    into.Reject(ReasonFor(status), key);
+                    return false;
+                }
             }
 
             var (limit, truncate) = _limits.For(into.Slice(key));

@@ -1,4 +1,7 @@
 using System.Buffers;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Text.Unicode;
 
 namespace Beacon.Parser.Decoding;
@@ -61,6 +64,105 @@ public static class PercentDecoder
 
         return Utf8.IsValid(destination[..written]) ? DecodeStatus.Done : DecodeStatus.InvalidUtf8;
     }
+
+    /// <summary>
+    /// Decodes one component of a query in place, as <see cref="Decode"/> does, from <paramref name="position"/>
+    /// up to the first <c>&amp;</c> (and, for a key, the first <c>=</c>), leaving <paramref name="position"/> on
+    /// that delimiter or at the end. One scalar pass: splitting, unescaping and spotting non-ASCII
+    /// together, because pixel fields are short and a vectorised call per field costs more than the
+    /// bytes; UTF-8 is checked only when a byte of the result is ≥ 0x80. Returns the same status
+    /// <see cref="Decode"/> would for the same component (an escape error wins over a UTF-8 error).
+    /// </summary>
+    internal static DecodeStatus DecodeComponent(ReadOnlySpan<byte> query, ref int position, bool key, Span<byte> destination, out int written)
+    {
+        // Bit b set: byte b needs a look (< 64 only: '%' 0x25, '&' 0x26, '+' 0x2B, and for keys '=' 0x3D).
+        var specials = key ? KeySpecials : ValueSpecials;
+        var equalsSign = Vector128.Create(key ? (byte)'=' : (byte)'%');
+        ref var source = ref MemoryMarshal.GetReference(query);
+        ref var target = ref MemoryMarshal.GetReference(destination);
+        var i = position;
+        var w = 0;
+        var seen = 0;
+        var status = DecodeStatus.Done;
+        while ((uint)i < (uint)query.Length)
+        {
+            // 16 bytes at a time while they are plain: copied whole, the first special byte found with one mask.
+            if (i + 16 <= query.Length && w + 16 <= destination.Length)
+            {
+                var block = Vector128.LoadUnsafe(ref source, (nuint)i);
+                var special = (Vector128.Equals(block, Percent) | Vector128.Equals(block, Ampersand) | Vector128.Equals(block, Plus)
+                    | Vector128.Equals(block, equalsSign)).ExtractMostSignificantBits();
+                block.StoreUnsafe(ref target, (nuint)w);
+                var plain = special == 0 ? 16 : BitOperations.TrailingZeroCount(special);
+                if ((block.ExtractMostSignificantBits() & ((1u << plain) - 1)) != 0)
+                {
+                    seen |= 0x80;
+                }
+
+                i += plain;
+                w += plain;
+                if (special == 0)
+                {
+                    continue;
+                }
+            }
+
+            uint b = query[i];
+            if (b >= 64 || ((specials >> (int)b) & 1) == 0)
+            {
+                destination[w++] = (byte)b;
+                seen |= (int)b;
+                i++;
+                continue;
+            }
+
+            if (b == '+')
+            {
+                destination[w++] = (byte)' ';
+                i++;
+                continue;
+            }
+
+            if (b != '%')
+            {
+                break; // '&', or '=' in a key: the component ends here
+            }
+
+            if (status == DecodeStatus.Done)
+            {
+                var high = i + 2 < query.Length ? HexValue(query[i + 1]) : -1;
+                var low = i + 2 < query.Length ? HexValue(query[i + 2]) : -1;
+                if ((high | low) >= 0)
+                {
+                    var decoded = (high << 4) | low;
+                    destination[w++] = (byte)decoded;
+                    seen |= decoded;
+                    i += 3;
+                    continue;
+                }
+
+                status = DecodeStatus.InvalidEscape;
+            }
+
+            i++; // after a bad escape only the component's end is still wanted
+        }
+
+        position = i;
+        written = w;
+        if (status != DecodeStatus.Done)
+        {
+            return status;
+        }
+
+        return (seen & 0x80) == 0 || Utf8.IsValid(destination[..w]) ? DecodeStatus.Done : DecodeStatus.InvalidUtf8;
+    }
+
+    private static readonly Vector128<byte> Percent = Vector128.Create((byte)'%');
+    private static readonly Vector128<byte> Ampersand = Vector128.Create((byte)'&');
+    private static readonly Vector128<byte> Plus = Vector128.Create((byte)'+');
+
+    private const ulong ValueSpecials = (1UL << '%') | (1UL << '&') | (1UL << '+');
+    private const ulong KeySpecials = ValueSpecials | (1UL << '=');
 
     private static int HexValue(byte c) => c switch
     {

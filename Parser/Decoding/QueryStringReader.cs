@@ -10,13 +10,18 @@ public ref struct QueryStringReader
 
     public QueryStringReader(ReadOnlySpan<byte> query)
     {
-        // Tolerate the '?' of a raw target and the trailing newline some beacon bodies carry.
+        _remaining = Trim(query);
+    }
+
+    /// <summary>The pairs part of <paramref name="query"/>: without the '?' of a raw target and the trailing newline some beacon bodies carry.</summary>
+    internal static ReadOnlySpan<byte> Trim(ReadOnlySpan<byte> query)
+    {
         if (!query.IsEmpty && query[0] == (byte)'?')
         {
             query = query[1..];
         }
 
-        _remaining = query.TrimEnd("\r\n"u8);
+        return query.TrimEnd("\r\n"u8);
     }
 
     public bool MoveNext(out ReadOnlySpan<byte> key, out ReadOnlySpan<byte> value)

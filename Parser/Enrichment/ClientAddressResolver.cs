@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Buffers.Text;
 using System.Net;
 using System.Text;
 
@@ -175,35 +174,47 @@ public sealed class ClientAddressResolver
         return true;
     }
 
-    /// <summary>Dotted-quad IPv4, four decimal parts of 0-255, no leading zeros beyond "0".</summary>
+    /// <summary>Dotted-quad IPv4, four decimal parts of 0-255, no leading zeros beyond "0". Scalar: the text is 7-15 bytes.</summary>
     private static bool TryParseIPv4(ReadOnlySpan<byte> text, out uint address)
     {
         address = 0;
+        var i = 0;
         for (var part = 0; part < 4; part++)
         {
             if (part > 0)
             {
-                if (text.IsEmpty || text[0] != (byte)'.')
+                if ((uint)i >= (uint)text.Length || text[i] != (byte)'.')
                 {
                     return false;
                 }
 
-                text = text[1..];
+                i++;
             }
 
-            var digits = text.IndexOfAnyExceptInRange((byte)'0', (byte)'9');
-            digits = digits < 0 ? text.Length : digits;
-            if (digits is 0 or > 3 || (digits > 1 && text[0] == (byte)'0')
-                || !Utf8Parser.TryParse(text[..digits], out byte value, out _))
+            var start = i;
+            var value = 0;
+            while ((uint)i < (uint)text.Length && i - start < 4)
+            {
+                var digit = text[i] - '0';
+                if ((uint)digit > 9)
+                {
+                    break;
+                }
+
+                value = (value * 10) + digit;
+                i++;
+            }
+
+            var digits = i - start;
+            if (digits is 0 or > 3 || (digits > 1 && text[start] == (byte)'0') || value > 255)
             {
                 return false;
             }
 
-            address = (address << 8) | value;
-            text = text[digits..];
+            address = (address << 8) | (uint)value;
         }
 
-        return text.IsEmpty;
+        return i == text.Length;
     }
 
     private static int FormatIPv4(uint address, Span<byte> destination)
@@ -216,8 +227,18 @@ public sealed class ClientAddressResolver
                 destination[written++] = (byte)'.';
             }
 
-            Utf8Formatter.TryFormat((byte)(address >> shift), destination[written..], out var n);
-            written += n;
+            var part = (int)((address >> shift) & 0xFF);
+            if (part >= 100)
+            {
+                destination[written++] = (byte)('0' + (part / 100));
+            }
+
+            if (part >= 10)
+            {
+                destination[written++] = (byte)('0' + (part / 10 % 10));
+            }
+
+            destination[written++] = (byte)('0' + (part % 10));
         }
 
         return written;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
 
 namespace Beacon.Parser.Enrichment;
 
@@ -84,10 +85,11 @@ internal sealed class UserAgentCache
 
         public int GetHashCode(ReadOnlySpan<byte> alternate)
         {
-            // Randomly seeded per process, so crafted User-Agents cannot flood one bucket.
-            var hash = default(HashCode);
-            hash.AddBytes(alternate);
-            return hash.ToHashCode();
+            // Randomly seeded per process (Marvin, as for strings), so crafted User-Agents cannot flood
+            // one bucket. The bytes are read as chars two at a time: Marvin takes 8 bytes per round,
+            // several times faster than HashCode.AddBytes' 4-byte rounds on a ~120-byte User-Agent.
+            var hash = string.GetHashCode(MemoryMarshal.Cast<byte, char>(alternate));
+            return (alternate.Length & 1) == 0 ? hash : HashCode.Combine(hash, alternate[^1]);
         }
 
         public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();

@@ -29,6 +29,54 @@ public sealed class DecoderProperties
     }
 
     [Fact]
+    public void Splitting_and_decoding_in_one_pass_gives_what_the_reader_and_the_decoder_give_apart()
+    {
+        // Bytes that matter to either path, and plain ones: delimiters, escapes, hex digits, UTF-8 lead and continuation bytes.
+        var alphabet = Gen.Elements((byte)'&', (byte)'=', (byte)'%', (byte)'+', (byte)'2', (byte)'B', (byte)'c', (byte)'F', (byte)'x', (byte)' ', (byte)0xC3, (byte)0xA9, (byte)0xFF, (byte)0x80, (byte)'?', (byte)'\n');
+        var queries = alphabet.ArrayOf().ToArbitrary();
+
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(20_000), Prop.ForAll(queries, query =>
+        {
+            var expected = new List<(DecodeStatus, string)>();
+            var reader = new QueryStringReader(query);
+            var scratch = new byte[query.Length];
+            while (reader.MoveNext(out var key, out var value))
+            {
+                var keyStatus = PercentDecoder.Decode(key, scratch, out var keyLength);
+                expected.Add((keyStatus, keyStatus == DecodeStatus.Done ? Convert.ToHexString(scratch, 0, keyLength) : ""));
+                var valueStatus = PercentDecoder.Decode(value, scratch, out var valueLength);
+                expected.Add((valueStatus, valueStatus == DecodeStatus.Done ? Convert.ToHexString(scratch, 0, valueLength) : ""));
+            }
+
+            var actual = new List<(DecodeStatus, string)>();
+            var pairs = QueryStringReader.Trim(query);
+            var position = 0;
+            while (position < pairs.Length)
+            {
+                if (pairs[position] == (byte)'&')
+                {
+                    position++;
+                    continue;
+                }
+
+                var keyStatus = PercentDecoder.DecodeComponent(pairs, ref position, key: true, scratch, out var keyLength);
+                actual.Add((keyStatus, keyStatus == DecodeStatus.Done ? Convert.ToHexString(scratch, 0, keyLength) : ""));
+                var valueStatus = DecodeStatus.Done;
+                var valueLength = 0;
+                if (position < pairs.Length && pairs[position] == (byte)'=')
+                {
+                    position++;
+                    valueStatus = PercentDecoder.DecodeComponent(pairs, ref position, key: false, scratch, out valueLength);
+                }
+
+                actual.Add((valueStatus, valueStatus == DecodeStatus.Done ? Convert.ToHexString(scratch, 0, valueLength) : ""));
+            }
+
+            return expected.SequenceEqual(actual);
+        }));
+    }
+
+    [Fact]
     public void Percent_encoded_custom_properties_decode_to_what_was_encoded_last_value_winning()
     {
         var decoder = new BeaconDecoder(new ParserOptions { MaxProperties = 1000 });

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# A/B of collector settings with loadtest/pixel.sh: one build, then one pixel.sh run per variant,
+# back to back, each against its own nginx run (the ratio Beacon/nginx is the figure to compare:
+# it cancels most of the drift of a shared machine). The baseline runs first and last.
+#
+#   loadtest/ab.sh                          # the default variants below
+#   loadtest/ab.sh 'gc-workstation|DOTNET_gcServer=0|' 'inline|DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1|'
+#
+# A variant is 'label|COLLECTOR_ENV|COLLECTOR_ARGS'. Environment: DURATION (10s), WARMUP (3s), SINK
+# (files), CONNECTIONS (64), passed to pixel.sh. Prints one table row per run and the load average
+# before each. Exit status 1 when any run's accounting failed.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+export DURATION=${DURATION:-10s} WARMUP=${WARMUP:-3s} SINK=${SINK:-files}
+
+variants=("$@")
+if ((${#variants[@]} == 0)); then
+  variants=(
+    'workstation GC|DOTNET_gcServer=0|'
+    'server GC, DATAS off|DOTNET_GCDynamicAdaptationMode=0|'
+    'TieredPGO off|DOTNET_TieredPGO=0|'
+    'TieredCompilation off|DOTNET_TieredCompilation=0|'
+    'ReadyToRun code off|DOTNET_ReadyToRun=0|'
+    'UnsafePreferInlineScheduling|DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1|--Beacon:Transport:UnsafePreferInlineScheduling=true'
+    'IOQueueCount=1||--Beacon:Transport:IOQueueCount=1'
+    'WaitForDataBeforeAllocatingBuffer=false||--Beacon:Transport:WaitForDataBeforeAllocatingBuffer=false'
+  )
+fi
+variants=('baseline||' "${variants[@]}" 'baseline (again)||')
+
+(cd "$root" && dotnet build Collector -c Release -nologo -clp:ErrorsOnly -v:q) || exit 2
+
+log_dir=$(mktemp -d /tmp/beacon-ab.XXXXXX)
+printf '%-40s %-6s %10s %10s %6s %8s %8s %8s  %s\n' variant load1 nginx/s beacon/s ratio b-p50ms b-p99ms n-p99ms accounting
+failed=0
+i=0
+for v in "${variants[@]}"; do
+  IFS='|' read -r label env args <<<"$v"
+  i=$((i + 1))
+  load=$(cut -d' ' -f1 /proc/loadavg)
+  out="$log_dir/$i.log"
+  COLLECTOR_ENV="$env" COLLECTOR_ARGS="$args" SKIP_BUILD=1 "$root/loadtest/pixel.sh" >"$out" 2>&1 || failed=1
+  nginx=$(awk '$1 == "nginx" && $2 ~ /^[0-9.]+$/ { print $2, $4 }' "$out")
+  beacon=$(awk '$1 == "beacon" && $2 ~ /^[0-9.]+$/ { print $2, $3, $4 }' "$out")
+  ratio=$(sed -n 's/^ratio beacon\/nginx (requests\/s): //p' "$out")
+  verdict=$(grep -o '^accounting: [A-Z]*' "$out" | cut -d' ' -f2)
+  read -r n_rps n_p99 <<<"${nginx:-- -}"
+  read -r b_rps b_p50 b_p99 <<<"${beacon:-- - -}"
+  printf '%-40s %-6s %10s %10s %6s %8s %8s %8s  %s\n' "$label" "$load" "$n_rps" "$b_rps" "${ratio:--}" "$b_p50" "$b_p99" "$n_p99" "${verdict:-ERROR (see $out)}"
+done
+echo "logs: $log_dir"
+exit "$failed"
