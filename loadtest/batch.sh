@@ -24,21 +24,13 @@ COLLECTOR_ARGS=${COLLECTOR_ARGS:-}
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-say() { printf '%s\n' "$*"; }
-die() { printf 'batch.sh: %s\n' "$*" >&2; exit 2; }
+. "$(dirname "$0")/lib.sh"
 
 command -v kcat >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kcat >/dev/null; }
 command -v curl >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null; }
 
 tmp=$(mktemp -d /tmp/beacon-batch.XXXXXX)
 collector_pid= mock_pid= consumer_pid=
-stop_pid() { # stop_pid PID SECONDS: SIGTERM, SIGKILL if still running after SECONDS, reap
-  local pid=$1 i
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < $2 * 10; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 cleanup() {
   local status=$?
   [[ -n $collector_pid ]] && stop_pid "$collector_pid" 5
@@ -50,14 +42,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-  local p
-  for _ in $(seq 200); do
-    p=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-  done
-  die "no free port"
-}
 
 if [[ $SKIP_BUILD != 1 ]]; then
   say "building the collector and the load client (Release)"
@@ -93,11 +77,7 @@ dotnet "$tmp/collector/Beacon.Collector.dll" --urls "http://127.0.0.1:$port" --B
   --Beacon:Admin:Urls="http://127.0.0.1:$admin_port" --Beacon:Kafka:BootstrapServers="$boot" \
   $COLLECTOR_ARGS >"$tmp/collector.log" 2>&1 &
 collector_pid=$!
-for _ in $(seq 300); do
-  curl -fs -o /dev/null --max-time 1 "http://127.0.0.1:$port/healthz" && break
-  kill -0 "$collector_pid" 2>/dev/null || { cat "$tmp/collector.log" >&2; die "the collector exited"; }
-  sleep 0.2
-done
+wait_http "http://127.0.0.1:$port/healthz" 60 "$collector_pid" || { cat "$tmp/collector.log" >&2; die "the collector did not start"; }
 
 # The consumer group must have joined before the load, or the first records wait for the rebalance.
 probe='{"events":[{"event":"pv","probe":"yes"}]}'

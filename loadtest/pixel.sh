@@ -43,8 +43,7 @@ lua="$root/loadtest/pixel.lua"
 dll="$root/Collector/bin/Release/net10.0/Beacon.Collector.dll"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-say() { printf '%s\n' "$*"; }
-die() { printf 'pixel.sh: %s\n' "$*" >&2; exit 2; }
+. "$(dirname "$0")/lib.sh"
 
 seconds() { # 15s, 2m, 1h, 15 -> seconds
   local v=$1
@@ -84,13 +83,6 @@ collector_pid=
 nginx_pid=
 mock_pid=     # SINK=kafka: the mock cluster (Beacon.Collector.dll mock-kafka)
 consumer_pid= # SINK=kafka: kcat reading every Beacon topic into $tmp/kafka.out
-stop_pid() { # stop_pid PID SECONDS: SIGTERM, SIGKILL if still running after SECONDS, reap
-  local pid=$1 i
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < $2 * 10; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 cleanup() {
   local status=$?
   [[ -n $collector_pid ]] && kill -KILL "$collector_pid" 2>/dev/null || true
@@ -109,23 +101,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-  local p
-  for _ in $(seq 200); do
-    p=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-  done
-  die "no free port"
-}
 
-wait_http() { # url seconds pid
-  local deadline=$((SECONDS + $2))
-  until curl -fs -o /dev/null --max-time 1 "$1"; do
-    kill -0 "$3" 2>/dev/null || return 1
-    ((SECONDS < deadline)) || return 1
-    sleep 0.2
-  done
-}
 
 # ---------------------------------------------------------------- build and start the collector
 if [[ $SKIP_BUILD != 1 ]]; then
