@@ -46,8 +46,6 @@ public sealed class HoldLanes : IDisposable
     /// <summary>Records waiting in all lanes.</summary>
     public long Waiting => _lanes.Values.Sum(static l => l.Log.RecordCount - l.Released);
 
-    public long Bytes => _lanes.Values.Sum(static l => l.Log.TotalBytes);
-
     /// <summary>Defers a record for <paramref name="rule"/>; false when the rule's lane is full (the caller writes it instead).</summary>
     public bool TryHold(Rule rule, in SinkRecord record)
     {

@@ -30,18 +30,6 @@ public sealed class RecentEvents
         _devices = new Guid[capacity];
     }
 
-    /// <summary>Events kept now (at most the capacity).</summary>
-    public int Count
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return (int)Math.Min(_count, _capacity);
-            }
-        }
-    }
-
     public void Record(BeaconEvent evt, BusinessRoute route)
     {
         ArgumentNullException.ThrowIfNull(evt);
