@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using System.Buffers.Text;
+using System.Runtime.CompilerServices;
 using System.Text.Unicode;
 using Beacon.Parser.Enrichment;
 using Beacon.Parser.Input;
@@ -40,62 +42,9 @@ public sealed class BeaconDecoder(ParserOptions options)
             return false;
         }
 
-        // The pairs of QueryStringReader, split and percent-decoded in one pass (PercentDecoder.DecodeComponent).
-        var query = QueryStringReader.Trim(raw.Query);
-        var position = 0;
-        while (position < query.Length)
+        if (!DecodePairs(QueryStringReader.Trim(raw.Query), into))
         {
-            if (query[position] == (byte)'&')
-            {
-                position++; // an empty pair
-                continue;
-            }
-
-            var keyStart = position;
-            var status = PercentDecoder.DecodeComponent(query, ref position, key: true, into.FreeSpace, out var keyLength);
-            if (status != DecodeStatus.Done)
-            {
-                into.Reject(ReasonFor(status), into.Copy(query[keyStart..position]));
-                return false;
-            }
-
-            if (keyLength == 0)
-            {
-                into.Reject(RejectReason.EmptyParameterName, default);
-                return false;
-            }
-
-            var key = into.Commit(keyLength);
-            var valueLength = 0;
-            if (position < query.Length && query[position] == (byte)'=')
-            {
-                position++;
-                status = PercentDecoder.DecodeComponent(query, ref position, key: false, into.FreeSpace, out valueLength);
-                if (status != DecodeStatus.Done)
-                {
-                    into.Reject(ReasonFor(status), key);
-                    return false;
-                }
-            }
-
-            var (limit, truncate) = _limits.For(into.Slice(key));
-            if (valueLength > limit)
-            {
-                if (!truncate)
-                {
-                    into.Reject(RejectReason.FieldTooLong, key);
-                    return false;
-                }
-
-                valueLength = Utf8Boundary(into.FreeSpace, limit);
-                into.MarkTruncated(key);
-            }
-
-            var value = into.Commit(valueLength);
-            if (!Accept(into, Classify(into.Slice(key)), key, value))
-            {
-                return false;
-            }
+            return false;
         }
 
         if (into.Referrer.IsEmpty && !raw.Referer.IsEmpty)
@@ -121,6 +70,72 @@ public sealed class BeaconDecoder(ParserOptions options)
         if (!into.UserAgent.IsEmpty)
         {
             into.ParsedUserAgent = _userAgents.Parse(into.UserAgent);
+        }
+
+        return true;
+    }
+
+    /// <summary>Every pair of the query into <paramref name="into"/>; false when one rejects the record.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // its own method: inlined into Decode, its loop state spills to the stack
+    private bool DecodePairs(ReadOnlySpan<byte> query, BeaconEvent into)
+    {
+        // The query is copied once; a plain key or value is then a range of that copy, and only the
+        // parts with an escape are percent-decoded (PairScanner). A query of well-formed UTF-8 (nearly
+        // all: ASCII) needs no UTF-8 check per plain part, since '&' and '=' never split a character.
+        var copy = into.Copy(query).Start;
+        var parts = into.PartsFor(query.Length);
+        var marks = into.MarksFor(query.Length);
+        var pairs = PairScanner.Scan(query, parts, marks, out var ascii);
+        var escapes = PairScanner.Escapes(marks, query.Length);
+        var wellFormed = ascii || Utf8.IsValid(query);
+        for (var i = 0; i < pairs; i++)
+        {
+            var keyPart = parts[2 * i];
+            var status = Take(query, keyPart, escapes, copy, wellFormed, into, out var key);
+            if (status != DecodeStatus.Done)
+            {
+                into.Reject(ReasonFor(status), into.Copy(query[keyPart.Start..keyPart.End]));
+                return false;
+            }
+
+            if (key.IsEmpty)
+            {
+                into.Reject(RejectReason.EmptyParameterName, default);
+                return false;
+            }
+
+            status = Take(query, parts[(2 * i) + 1], escapes, copy, wellFormed, into, out var value);
+            if (status != DecodeStatus.Done)
+            {
+                into.Reject(ReasonFor(status), key);
+                return false;
+            }
+
+            if (_limits.Configured || value.Length > _limits.Default)
+            {
+                var (limit, truncate) = _limits.For(into.Slice(key));
+                if (value.Length > limit)
+                {
+                    if (!truncate)
+                    {
+                        into.Reject(RejectReason.FieldTooLong, key);
+                        return false;
+                    }
+
+                    value = value with { Length = Utf8Boundary(into.Slice(value), limit) };
+                    into.MarkTruncated(key);
+                }
+            }
+
+            var field = Classify(into.Slice(key));
+            if (field > EventField.Property && field < EventField.Spm)
+            {
+                into.Set(field, value); // a plain string field: the common case
+            }
+            else if (!Accept(into, field, key, value))
+            {
+                return false;
+            }
         }
 
         return true;
@@ -195,18 +210,32 @@ public sealed class BeaconDecoder(ParserOptions options)
             (byte)'t' => EventField.ClientTime,
             _ => EventField.Property,
         },
-        3 when key.SequenceEqual("uid"u8) => EventField.UserId,
-        3 when key.SequenceEqual("sid"u8) => EventField.SessionId,
-        3 when key.SequenceEqual("eid"u8) => EventField.ClientEventId,
-        3 when key.SequenceEqual("sdk"u8) => EventField.Sdk,
-        3 when key.SequenceEqual("spm"u8) => EventField.Spm,
-        3 when key.SequenceEqual("src"u8) => EventField.SourceSpm,
-        3 when key.SequenceEqual("nav"u8) => EventField.Navigation,
-        2 when key.SequenceEqual("rr"u8) => EventField.ReferrerReferrer,
-        4 when key.SequenceEqual("ssrc"u8) => EventField.SourceSourceSpm,
-        4 when key.SequenceEqual("pvid"u8) => EventField.PageViewId,
+
+        // Compared as one little-endian number each: one compare per name instead of a byte loop.
+        2 => BinaryPrimitives.ReadUInt16LittleEndian(key) switch
+        {
+            'r' | ('r' << 8) => EventField.ReferrerReferrer,
+            's' | ('t' << 8) => EventField.SentTime,
+            _ => EventField.Property,
+        },
+        3 => (uint)(key[0] | (key[1] << 8) | (key[2] << 16)) switch
+        {
+            'u' | ('i' << 8) | ('d' << 16) => EventField.UserId,
+            's' | ('i' << 8) | ('d' << 16) => EventField.SessionId,
+            'e' | ('i' << 8) | ('d' << 16) => EventField.ClientEventId,
+            's' | ('d' << 8) | ('k' << 16) => EventField.Sdk,
+            's' | ('p' << 8) | ('m' << 16) => EventField.Spm,
+            's' | ('r' << 8) | ('c' << 16) => EventField.SourceSpm,
+            'n' | ('a' << 8) | ('v' << 16) => EventField.Navigation,
+            _ => EventField.Property,
+        },
+        4 => BinaryPrimitives.ReadUInt32LittleEndian(key) switch
+        {
+            's' | ('s' << 8) | ('r' << 16) | ('c' << 24) => EventField.SourceSourceSpm,
+            'p' | ('v' << 8) | ('i' << 16) | ('d' << 24) => EventField.PageViewId,
+            _ => EventField.Property,
+        },
         5 when key.SequenceEqual("dwell"u8) => EventField.Dwell,
-        2 when key.SequenceEqual("st"u8) => EventField.SentTime,
         _ => EventField.Property,
     };
 
@@ -223,6 +252,20 @@ public sealed class BeaconDecoder(ParserOptions options)
         }
 
         return parts > 0;
+    }
+
+    /// <summary>A plain part as a range of the query's copy at <paramref name="copy"/>; an escaped one decoded after it.</summary>
+    private static DecodeStatus Take(ReadOnlySpan<byte> query, QueryPart part, ReadOnlySpan<ulong> escapes, int copy, bool wellFormed, BeaconEvent into, out Utf8Range range)
+    {
+        if (!part.Escaped)
+        {
+            range = new Utf8Range(copy + part.Start, part.End - part.Start);
+            return wellFormed || Utf8.IsValid(query[part.Start..part.End]) ? DecodeStatus.Done : DecodeStatus.InvalidUtf8;
+        }
+
+        var status = PercentDecoder.Decode(query, part, escapes, wellFormed, into.FreeSpace, out var length);
+        range = status == DecodeStatus.Done ? into.Commit(length) : default;
+        return status;
     }
 
     /// <summary>The longest prefix of <paramref name="value"/> within <paramref name="limit"/> bytes that ends on a whole UTF-8 character.</summary>

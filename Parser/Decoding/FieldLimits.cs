@@ -14,6 +14,11 @@ internal sealed class FieldLimits
         _fields = [.. options.Fields.Select(f => (Encoding.UTF8.GetBytes(f.Key), f.Value.MaxBytes > 0 ? f.Value.MaxBytes : options.MaxValueBytes, f.Value.Truncate))];
     }
 
+    /// <summary>Whether any parameter has a limit of its own; when none has, only values over <see cref="Default"/> need a look.</summary>
+    public bool Configured => _fields.Length > 0;
+
+    public int Default => _default;
+
     public (int MaxBytes, bool Truncate) For(ReadOnlySpan<byte> name)
     {
         foreach (var field in _fields)

@@ -1,5 +1,5 @@
 using System.Buffers;
-using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Text.Unicode;
@@ -66,103 +66,59 @@ public static class PercentDecoder
     }
 
     /// <summary>
-    /// Decodes one component of a query in place, as <see cref="Decode"/> does, from <paramref name="position"/>
-    /// up to the first <c>&amp;</c> (and, for a key, the first <c>=</c>), leaving <paramref name="position"/> on
-    /// that delimiter or at the end. One scalar pass: splitting, unescaping and spotting non-ASCII
-    /// together, because pixel fields are short and a vectorised call per field costs more than the
-    /// bytes; UTF-8 is checked only when a byte of the result is ≥ 0x80. Returns the same status
-    /// <see cref="Decode"/> would for the same component (an escape error wins over a UTF-8 error).
+    /// Decodes one part of a query as <see cref="Decode(ReadOnlySpan{byte}, Span{byte}, out int)"/> does, hopping between the escapes
+    /// <see cref="PairScanner.Scan"/> marked in <paramref name="escapes"/> and copying the plain runs between
+    /// them whole. <paramref name="wellFormed"/>: the whole query is well-formed UTF-8, so the result needs
+    /// a UTF-8 check only when an escape decodes to a byte ≥ 0x80.
     /// </summary>
-    internal static DecodeStatus DecodeComponent(ReadOnlySpan<byte> query, ref int position, bool key, Span<byte> destination, out int written)
+    [MethodImpl(MethodImplOptions.NoInlining)] // the rare case: kept out of the pair loop's registers
+    internal static DecodeStatus Decode(ReadOnlySpan<byte> query, QueryPart part, ReadOnlySpan<ulong> escapes, bool wellFormed, Span<byte> destination, out int written)
     {
-        // Bit b set: byte b needs a look (< 64 only: '%' 0x25, '&' 0x26, '+' 0x2B, and for keys '=' 0x3D).
-        var specials = key ? KeySpecials : ValueSpecials;
-        var equalsSign = Vector128.Create(key ? (byte)'=' : (byte)'%');
-        ref var source = ref MemoryMarshal.GetReference(query);
-        ref var target = ref MemoryMarshal.GetReference(destination);
-        var i = position;
         var w = 0;
-        var seen = 0;
-        var status = DecodeStatus.Done;
-        while ((uint)i < (uint)query.Length)
+        var at = part.Start;
+        var high = 0;
+        while (at < part.End)
         {
-            // 16 bytes at a time while they are plain: copied whole, the first special byte found with one mask.
-            if (i + 16 <= query.Length && w + 16 <= destination.Length)
+            var next = Math.Min(PairScanner.Next(escapes, at, part.End), part.End);
+            var run = next - at;
+            if (run <= 16 && at + 16 <= query.Length && w + 16 <= destination.Length)
             {
-                var block = Vector128.LoadUnsafe(ref source, (nuint)i);
-                var special = (Vector128.Equals(block, Percent) | Vector128.Equals(block, Ampersand) | Vector128.Equals(block, Plus)
-                    | Vector128.Equals(block, equalsSign)).ExtractMostSignificantBits();
-                block.StoreUnsafe(ref target, (nuint)w);
-                var plain = special == 0 ? 16 : BitOperations.TrailingZeroCount(special);
-                if ((block.ExtractMostSignificantBits() & ((1u << plain) - 1)) != 0)
-                {
-                    seen |= 0x80;
-                }
-
-                i += plain;
-                w += plain;
-                if (special == 0)
-                {
-                    continue;
-                }
+                // Short runs between escapes are the rule (a URL's "%2F"s): one 16-byte move beats a copy call.
+                Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(query), (nuint)at).StoreUnsafe(ref MemoryMarshal.GetReference(destination), (nuint)w);
+            }
+            else
+            {
+                query[at..next].CopyTo(destination[w..]);
             }
 
-            uint b = query[i];
-            if (b >= 64 || ((specials >> (int)b) & 1) == 0)
+            w += run;
+            if (next == part.End)
             {
-                destination[w++] = (byte)b;
-                seen |= (int)b;
-                i++;
-                continue;
+                break;
             }
 
-            if (b == '+')
+            if (query[next] == (byte)'+')
             {
                 destination[w++] = (byte)' ';
-                i++;
+                at = next + 1;
                 continue;
             }
 
-            if (b != '%')
+            var hex = next + 2 < part.End ? (HexValue(query[next + 1]) << 4) | HexValue(query[next + 2]) : -1;
+            if (hex < 0)
             {
-                break; // '&', or '=' in a key: the component ends here
+                written = w;
+                return DecodeStatus.InvalidEscape;
             }
 
-            if (status == DecodeStatus.Done)
-            {
-                var high = i + 2 < query.Length ? HexValue(query[i + 1]) : -1;
-                var low = i + 2 < query.Length ? HexValue(query[i + 2]) : -1;
-                if ((high | low) >= 0)
-                {
-                    var decoded = (high << 4) | low;
-                    destination[w++] = (byte)decoded;
-                    seen |= decoded;
-                    i += 3;
-                    continue;
-                }
-
-                status = DecodeStatus.InvalidEscape;
-            }
-
-            i++; // after a bad escape only the component's end is still wanted
+            destination[w++] = (byte)hex;
+            high |= hex;
+            at = next + 3;
         }
 
-        position = i;
         written = w;
-        if (status != DecodeStatus.Done)
-        {
-            return status;
-        }
-
-        return (seen & 0x80) == 0 || Utf8.IsValid(destination[..w]) ? DecodeStatus.Done : DecodeStatus.InvalidUtf8;
+        return ((high & 0x80) == 0 && wellFormed) || Utf8.IsValid(destination[..w]) ? DecodeStatus.Done : DecodeStatus.InvalidUtf8;
     }
-
-    private static readonly Vector128<byte> Percent = Vector128.Create((byte)'%');
-    private static readonly Vector128<byte> Ampersand = Vector128.Create((byte)'&');
-    private static readonly Vector128<byte> Plus = Vector128.Create((byte)'+');
-
-    private const ulong ValueSpecials = (1UL << '%') | (1UL << '&') | (1UL << '+');
-    private const ulong KeySpecials = ValueSpecials | (1UL << '=');
 
     private static int HexValue(byte c) => c switch
     {

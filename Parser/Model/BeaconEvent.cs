@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using System.Text;
+using Beacon.Parser.Decoding;
 using Beacon.Parser.Enrichment;
 using Beacon.Parser.Input;
 
@@ -15,8 +17,9 @@ public sealed class BeaconEvent
     private int _used;
     private Utf8Range[] _propertyKeys = new Utf8Range[16];
     private Utf8Range[] _propertyValues = new Utf8Range[16];
-    private Utf8Range _eventType, _app, _platform, _url, _referrer, _userId, _sessionId, _clientEventId, _sdk;
-    private Utf8Range _spm, _referrerReferrer, _sourceSpm, _sourceSourceSpm, _navigation, _pageViewId;
+    private readonly Utf8Range[] _fields = new Utf8Range[Enum.GetValues<EventField>().Length]; // by EventField: the string ones
+    private QueryPart[] _parts = new QueryPart[512];
+    private ulong[] _marks = new ulong[24];
     private readonly Utf8Range[] _channel = new Utf8Range[Enum.GetValues<ChannelField>().Length];
     private readonly Utf8Range[] _truncated = new Utf8Range[MaxTruncated];
     private Utf8Range _userAgent, _route, _clientAddress;
@@ -30,41 +33,41 @@ public sealed class BeaconEvent
     /// <summary>The parameter that caused the rejection, when one did.</summary>
     public ReadOnlySpan<byte> RejectedParameter => Slice(_rejectedParameter);
 
-    public ReadOnlySpan<byte> EventType => Slice(_eventType);
+    public ReadOnlySpan<byte> EventType => Field(EventField.EventType);
 
-    public ReadOnlySpan<byte> App => Slice(_app);
+    public ReadOnlySpan<byte> App => Field(EventField.App);
 
-    public ReadOnlySpan<byte> Platform => Slice(_platform);
+    public ReadOnlySpan<byte> Platform => Field(EventField.Platform);
 
-    public ReadOnlySpan<byte> Url => Slice(_url);
+    public ReadOnlySpan<byte> Url => Field(EventField.Url);
 
     /// <summary>The referrer the tracker sent (<c>r</c>), else the HTTP Referer header.</summary>
-    public ReadOnlySpan<byte> Referrer => Slice(_referrer);
+    public ReadOnlySpan<byte> Referrer => Field(EventField.Referrer);
 
-    public ReadOnlySpan<byte> UserId => Slice(_userId);
+    public ReadOnlySpan<byte> UserId => Field(EventField.UserId);
 
-    public ReadOnlySpan<byte> SessionId => Slice(_sessionId);
+    public ReadOnlySpan<byte> SessionId => Field(EventField.SessionId);
 
     /// <summary>The event id the client sent (<c>eid</c>), for de-duplication; empty when none.</summary>
-    public ReadOnlySpan<byte> ClientEventId => Slice(_clientEventId);
+    public ReadOnlySpan<byte> ClientEventId => Field(EventField.ClientEventId);
 
     /// <summary>SPM position of what the event is about: <c>site.page.block.position</c>.</summary>
-    public ReadOnlySpan<byte> Spm => Slice(_spm);
+    public ReadOnlySpan<byte> Spm => Field(EventField.Spm);
 
     /// <summary>The referrer's referrer, carried from the previous page (path reconstruction).</summary>
-    public ReadOnlySpan<byte> ReferrerReferrer => Slice(_referrerReferrer);
+    public ReadOnlySpan<byte> ReferrerReferrer => Field(EventField.ReferrerReferrer);
 
     /// <summary>Pass-through: the SPM position on the previous page that led here.</summary>
-    public ReadOnlySpan<byte> SourceSpm => Slice(_sourceSpm);
+    public ReadOnlySpan<byte> SourceSpm => Field(EventField.SourceSpm);
 
     /// <summary>Pass-through: the previous page's own <see cref="SourceSpm"/> (the source of the source).</summary>
-    public ReadOnlySpan<byte> SourceSourceSpm => Slice(_sourceSourceSpm);
+    public ReadOnlySpan<byte> SourceSourceSpm => Field(EventField.SourceSourceSpm);
 
     /// <summary>How the page was reached: <c>navigate</c>, <c>reload</c>, <c>back_forward</c>, <c>spa</c>.</summary>
-    public ReadOnlySpan<byte> Navigation => Slice(_navigation);
+    public ReadOnlySpan<byte> Navigation => Field(EventField.Navigation);
 
     /// <summary>Id of the page view an event belongs to, so clicks and exposures join their page view.</summary>
-    public ReadOnlySpan<byte> PageViewId => Slice(_pageViewId);
+    public ReadOnlySpan<byte> PageViewId => Field(EventField.PageViewId);
 
     /// <summary>Page-leave dwell time, milliseconds the page was visible.</summary>
     public long? DwellMs { get; internal set; }
@@ -81,7 +84,7 @@ public sealed class BeaconEvent
     public ReadOnlySpan<byte> Truncated(int index) => Slice(_truncated[index]);
 
     /// <summary>The sending SDK as <c>name/version</c> (e.g. <c>js/1.4.0</c>); config rules can scope by it.</summary>
-    public ReadOnlySpan<byte> Sdk => Slice(_sdk);
+    public ReadOnlySpan<byte> Sdk => Field(EventField.Sdk);
 
     /// <summary>A time-ordered id (UUIDv7 at the receive time), made on first use: only records without a client id need one.</summary>
     public Guid GeneratedEventId => _generatedEventId == Guid.Empty
@@ -139,17 +142,16 @@ public sealed class BeaconEvent
     internal void Reset(in RawBeacon raw)
     {
         // Decoding never grows input, so the raw length bounds everything this record stores: the
-        // query twice (its values, then channel codes decoded again out of the page URL), plus room
-        // for the resolved client address.
-        var needed = (2 * raw.Query.Length) + raw.UserAgent.Length + raw.Referer.Length + raw.Route.Length + MaxAddressText;
+        // query three times (its copy, its escaped parts decoded, then channel codes decoded again out
+        // of the page URL), plus room for the resolved client address.
+        var needed = (3 * raw.Query.Length) + raw.UserAgent.Length + raw.Referer.Length + raw.Route.Length + MaxAddressText;
         if (_buffer.Length < needed)
         {
             _buffer = new byte[Math.Max(needed, _buffer.Length * 2)];
         }
 
         _used = 0;
-        _eventType = _app = _platform = _url = _referrer = _userId = _sessionId = _clientEventId = _sdk = default;
-        _spm = _referrerReferrer = _sourceSpm = _sourceSourceSpm = _navigation = _pageViewId = default;
+        Array.Clear(_fields);
         Array.Clear(_channel);
         HasChannel = false;
         TruncatedCount = 0;
@@ -208,27 +210,30 @@ public sealed class BeaconEvent
         return Commit(value.Length);
     }
 
-    internal void Set(EventField field, Utf8Range value)
+    /// <summary>Sets a string field (not <see cref="EventField.Property"/>, nor the numbers: <see cref="BeaconDecoder"/> parses those).</summary>
+    internal void Set(EventField field, Utf8Range value) => _fields[(int)field] = value;
+
+    /// <summary>Room for the parts of a query of <paramref name="queryLength"/> bytes (<see cref="PairScanner.Scan"/>).</summary>
+    internal Span<QueryPart> PartsFor(int queryLength)
     {
-        switch (field)
+        if (_parts.Length <= queryLength)
         {
-            case EventField.EventType: _eventType = value; break;
-            case EventField.App: _app = value; break;
-            case EventField.Platform: _platform = value; break;
-            case EventField.Url: _url = value; break;
-            case EventField.Referrer: _referrer = value; break;
-            case EventField.UserId: _userId = value; break;
-            case EventField.SessionId: _sessionId = value; break;
-            case EventField.ClientEventId: _clientEventId = value; break;
-            case EventField.Sdk: _sdk = value; break;
-            case EventField.Spm: _spm = value; break;
-            case EventField.ReferrerReferrer: _referrerReferrer = value; break;
-            case EventField.SourceSpm: _sourceSpm = value; break;
-            case EventField.SourceSourceSpm: _sourceSourceSpm = value; break;
-            case EventField.Navigation: _navigation = value; break;
-            case EventField.PageViewId: _pageViewId = value; break;
-            default: throw new ArgumentOutOfRangeException(nameof(field), field, "Not a string field.");
+            _parts = new QueryPart[Math.Max(queryLength + 1, _parts.Length * 2)];
         }
+
+        return _parts;
+    }
+
+    /// <summary>Room for the marks of a query of <paramref name="queryLength"/> bytes (<see cref="PairScanner.Scan"/>).</summary>
+    internal Span<ulong> MarksFor(int queryLength)
+    {
+        var words = PairScanner.MarkWords(queryLength);
+        if (_marks.Length < words)
+        {
+            _marks = new ulong[Math.Max(words, _marks.Length * 2)];
+        }
+
+        return _marks;
     }
 
     /// <summary>Marks the record rejected after decoding, e.g. when a later stage fails on it.</summary>
@@ -275,5 +280,8 @@ public sealed class BeaconEvent
         PropertyCount++;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // on every field of every record
     internal ReadOnlySpan<byte> Slice(Utf8Range range) => _buffer.AsSpan(range.Start, range.Length);
+
+    private ReadOnlySpan<byte> Field(EventField field) => Slice(_fields[(int)field]);
 }

@@ -4,22 +4,26 @@ namespace Beacon.Parser.Model;
 internal enum EventField : byte
 {
     Property = 0,
+
+    // Strings taken as they are.
     EventType,
     App,
     Platform,
     Url,
     Referrer,
-    ClientTime,
-    SentTime,
     UserId,
     SessionId,
     ClientEventId,
     Sdk,
-    Spm,
     ReferrerReferrer,
-    SourceSpm,
-    SourceSourceSpm,
     Navigation,
     PageViewId,
+
+    // From here on, values the decoder checks or parses first.
+    Spm,
+    SourceSpm,
+    SourceSourceSpm,
+    ClientTime,
+    SentTime,
     Dwell,
 }
