@@ -29,6 +29,25 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 command -v kcat >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kcat >/dev/null; }
 command -v curl >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null; }
 
+# thread_cpu PID: one line per thread, "ticks<TAB>group": user + system clock ticks so far, and the
+# thread's group by name (threads that ended before the snapshot are only in the process total).
+thread_cpu() {
+  local task name ticks
+  for task in /proc/"$1"/task/*; do
+    name=$(cat "$task/comm" 2>/dev/null) || continue
+    ticks=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "$task/stat" 2>/dev/null) || continue
+    case $name in
+      beacon-pipeline) name=pipeline ;;
+      ".NET Long Runni") name=delivery-reports ;; # Confluent.Kafka's poll loop: delivery reports
+      rdk:*) name=librdkafka ;;
+      ".NET TP Worker"|".NET Sockets"|".NET TP Gate") name=http+gunzip+json ;;
+      ".NET Server GC"|".NET BGC"|".NET Background") name=gc ;;
+      *) name=other ;;
+    esac
+    printf '%s\t%s\t%s\n' "${task##*/}" "$ticks" "$name"
+  done
+}
+
 tmp=$(mktemp -d /tmp/beacon-batch.XXXXXX)
 collector_pid= mock_pid= consumer_pid=
 cleanup() {
@@ -87,10 +106,12 @@ for _ in $(seq 600); do [[ -s $tmp/kafka.out ]] && break; sleep 0.1; done
 [[ -s $tmp/kafka.out ]] || { cat "$tmp/kcat.log" >&2; die "the probe never reached the consumer"; }
 
 cpu_before=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$collector_pid/stat")
+thread_cpu "$collector_pid" >"$tmp/threads.before"
 say "== batch load: $CONNECTIONS connections, ${EVENTS}-event gzip batches, ${DURATION}s after a ${WARMUP}s warm-up; $(nproc) CPUs; Kafka: mock cluster, $KAFKA_PARTITIONS partitions per topic"
 dotnet "$tmp/load/BatchLoad.dll" "http://127.0.0.1:$port" --connections "$CONNECTIONS" --seconds "$DURATION" \
   --events "$EVENTS" --warmup "$WARMUP" | tee "$tmp/load.out"
 cpu_after=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$collector_pid/stat")
+thread_cpu "$collector_pid" >"$tmp/threads.after"
 curl -s --max-time 5 "http://127.0.0.1:$admin_port/metrics" >"$tmp/metrics.txt" || true
 
 line=$(grep '^batch-load:' "$tmp/load.out") || die "no result line from the load client"
@@ -106,6 +127,19 @@ in_kafka=$(wc -l <"$tmp/kafka.out")
 
 hz=$(getconf CLK_TCK)
 say "collector CPU during warm-up + run: $(awk -v a="$cpu_before" -v b="$cpu_after" -v hz="$hz" -v s="$(field seconds)" -v w="$WARMUP" 'BEGIN { printf "%.2f cores", (b - a) / hz / (s + w) }')"
+# Where the collector's CPU went, per accepted event, by thread group (a thread that was not there
+# before counts from zero; what ended threads used is in "unattributed").
+awk -F'\t' -v hz="$hz" -v events="$(( $(field accepted_events) + $(field warmup_accepted_events) ))" -v total="$(( cpu_after - cpu_before ))" '
+  NR == FNR { before[$1] = $2; next }
+  { used[$3] += $2 - before[$1]; sum += $2 - before[$1] }
+  END {
+    if (events == 0) exit
+    line = sprintf("collector CPU per event: %.2f us", total / hz / events * 1e6)
+    n = split("pipeline delivery-reports librdkafka http+gunzip+json gc other", order, " ")
+    for (i = 1; i <= n; i++) line = line sprintf("; %s %.2f", order[i], used[order[i]] / hz / events * 1e6)
+    line = line sprintf("; unattributed %.2f", (total - sum) / hz / events * 1e6)
+    print line
+  }' "$tmp/threads.before" "$tmp/threads.after"
 grep -E '^beacon_batch_refused_total\{reason="(ring_full|sink_failed|ack_timeout)"\}' "$tmp/metrics.txt" || true
 say "accounting: accepted (answered 200, warm-up and probe included) $accepted; records in Kafka $in_kafka"
 if (( in_kafka == accepted )); then
