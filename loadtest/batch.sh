@@ -49,9 +49,10 @@ thread_cpu() {
 }
 
 tmp=$(mktemp -d /tmp/beacon-batch.XXXXXX)
-collector_pid= mock_pid= consumer_pid=
+collector_pid= mock_pid= consumer_pid= load_pid=
 cleanup() {
   local status=$?
+  [[ -n $load_pid ]] && stop_pid "$load_pid" 5
   [[ -n $collector_pid ]] && stop_pid "$collector_pid" 5
   [[ -n $consumer_pid ]] && stop_pid "$consumer_pid" 5
   [[ -n $mock_pid ]] && stop_pid "$mock_pid" 5
@@ -105,16 +106,27 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json
 for _ in $(seq 600); do [[ -s $tmp/kafka.out ]] && break; sleep 0.1; done
 [[ -s $tmp/kafka.out ]] || { cat "$tmp/kcat.log" >&2; die "the probe never reached the consumer"; }
 
-cpu_before=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$collector_pid/stat")
-thread_cpu "$collector_pid" >"$tmp/threads.before"
 say "== batch load: $CONNECTIONS connections, ${EVENTS}-event gzip batches, ${DURATION}s after a ${WARMUP}s warm-up; $(nproc) CPUs; Kafka: mock cluster, $KAFKA_PARTITIONS partitions per topic"
 dotnet "$tmp/load/BatchLoad.dll" "http://127.0.0.1:$port" --connections "$CONNECTIONS" --seconds "$DURATION" \
-  --events "$EVENTS" --warmup "$WARMUP" | tee "$tmp/load.out"
+  --events "$EVENTS" --warmup "$WARMUP" >"$tmp/load.out" &
+load_pid=$!
+# The collector's CPU is counted over the timed run only: the client says when its warm-up is over.
+until grep -q '^batch-load: warm-up done' "$tmp/load.out"; do
+  kill -0 "$load_pid" 2>/dev/null || break
+  sleep 0.05
+done
+cpu_before=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$collector_pid/stat")
+thread_cpu "$collector_pid" >"$tmp/threads.before"
+status=0
+wait "$load_pid" || status=$?
+load_pid=
+(( status == 0 )) || die "the load client failed ($status): $(cat "$tmp/load.out")"
 cpu_after=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$collector_pid/stat")
 thread_cpu "$collector_pid" >"$tmp/threads.after"
+grep '^batch-load: connections' "$tmp/load.out"
 curl -s --max-time 5 "http://127.0.0.1:$admin_port/metrics" >"$tmp/metrics.txt" || true
 
-line=$(grep '^batch-load:' "$tmp/load.out") || die "no result line from the load client"
+line=$(grep '^batch-load: connections' "$tmp/load.out") || die "no result line from the load client"
 field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$line"; }
 accepted=$(( $(field accepted_events) + $(field warmup_accepted_events) + 1 )) # + the probe
 
@@ -126,10 +138,10 @@ sleep 2 # duplicates, if any, arrive too
 in_kafka=$(wc -l <"$tmp/kafka.out")
 
 hz=$(getconf CLK_TCK)
-say "collector CPU during warm-up + run: $(awk -v a="$cpu_before" -v b="$cpu_after" -v hz="$hz" -v s="$(field seconds)" -v w="$WARMUP" 'BEGIN { printf "%.2f cores", (b - a) / hz / (s + w) }')"
-# Where the collector's CPU went, per accepted event, by thread group (a thread that was not there
+say "collector CPU during the timed run: $(awk -v a="$cpu_before" -v b="$cpu_after" -v hz="$hz" -v s="$(field seconds)" 'BEGIN { printf "%.2f cores", (b - a) / hz / s }')"
+# Where the collector's CPU went during the timed run, per accepted event, by thread group (a thread that was not there
 # before counts from zero; what ended threads used is in "unattributed").
-awk -F'\t' -v hz="$hz" -v events="$(( $(field accepted_events) + $(field warmup_accepted_events) ))" -v total="$(( cpu_after - cpu_before ))" '
+awk -F'\t' -v hz="$hz" -v events="$(field accepted_events)" -v total="$(( cpu_after - cpu_before ))" '
   NR == FNR { before[$1] = $2; next }
   { used[$3] += $2 - before[$1]; sum += $2 - before[$1] }
   END {

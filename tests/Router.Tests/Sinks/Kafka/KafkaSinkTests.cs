@@ -191,6 +191,9 @@ public sealed class KafkaSinkTests : IDisposable
         Assert.Equal(20, config.LingerMs);
         Assert.Equal("SASL_SSL", config.Get("security.protocol"));
         Assert.True(config.MessageTimeoutMs < options.ShutdownFlushTimeout.TotalMilliseconds);
+
+        // The sink keeps each record's key, value and route itself: reports need only the status.
+        Assert.Equal("status", config.DeliveryReportFields);
     }
 
     private KafkaSink OpenSink()
