@@ -8,7 +8,8 @@
 #
 # Environment: CONNECTIONS (32), DURATION (15, seconds), WARMUP (3, seconds), EVENTS (100 per batch),
 # KAFKA_PARTITIONS (64 per topic), KAFKA_DRAIN_S (120), SKIP_BUILD (0), KEEP (0: keep the temp dir),
-# COLLECTOR_ARGS (extra collector arguments). Talks to 127.0.0.1 only.
+# COLLECTOR_ARGS (extra collector arguments), COLLECTOR_ENV (environment for the collector process only,
+# e.g. "DOTNET_GCDynamicAdaptationMode=0"). Talks to 127.0.0.1 only.
 # Exit status: 0 when the accounting is OK, 1 otherwise, 2 on setup errors.
 set -euo pipefail
 
@@ -21,6 +22,7 @@ KAFKA_DRAIN_S=${KAFKA_DRAIN_S:-120}
 SKIP_BUILD=${SKIP_BUILD:-0}
 KEEP=${KEEP:-0}
 COLLECTOR_ARGS=${COLLECTOR_ARGS:-}
+COLLECTOR_ENV=${COLLECTOR_ENV:-}
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -28,6 +30,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 command -v kcat >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kcat >/dev/null; }
 command -v curl >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null; }
+
+ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; } # ticks PID: user + system clock ticks so far
 
 # thread_cpu PID: one line per thread, "ticks<TAB>group": user + system clock ticks so far, and the
 # thread's group by name (threads that ended before the snapshot are only in the process total).
@@ -42,7 +46,7 @@ thread_cpu() {
       rdk:*) name=librdkafka ;;
       ".NET TP Worker"|".NET Sockets"|".NET TP Gate") name=http+gunzip+json ;;
       ".NET Server GC"|".NET BGC"|".NET Background") name=gc ;;
-      *) name=other ;;
+      *) name="other:$name" ;;
     esac
     printf '%s\t%s\t%s\n' "${task##*/}" "$ticks" "$name"
   done
@@ -92,8 +96,8 @@ consumer_pid=$!
 
 port=$(free_port)
 admin_port=$(free_port)
-# shellcheck disable=SC2086 # COLLECTOR_ARGS is a list of arguments
-dotnet "$tmp/collector/Beacon.Collector.dll" --urls "http://127.0.0.1:$port" --Beacon:DataDirectory="$tmp/data" \
+# shellcheck disable=SC2086 # COLLECTOR_ENV and COLLECTOR_ARGS are lists
+env $COLLECTOR_ENV dotnet "$tmp/collector/Beacon.Collector.dll" --urls "http://127.0.0.1:$port" --Beacon:DataDirectory="$tmp/data" \
   --Beacon:Admin:Urls="http://127.0.0.1:$admin_port" --Beacon:Kafka:BootstrapServers="$boot" \
   $COLLECTOR_ARGS >"$tmp/collector.log" 2>&1 &
 collector_pid=$!
@@ -115,14 +119,16 @@ until grep -q '^batch-load: warm-up done' "$tmp/load.out"; do
   kill -0 "$load_pid" 2>/dev/null || break
   sleep 0.05
 done
-cpu_before=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$collector_pid/stat")
+cpu_before=$(ticks "$collector_pid")
 thread_cpu "$collector_pid" >"$tmp/threads.before"
+mock_before=$(ticks "$mock_pid") consumer_before=$(ticks "$consumer_pid")
 status=0
 wait "$load_pid" || status=$?
 load_pid=
 (( status == 0 )) || die "the load client failed ($status): $(cat "$tmp/load.out")"
-cpu_after=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$collector_pid/stat")
+cpu_after=$(ticks "$collector_pid")
 thread_cpu "$collector_pid" >"$tmp/threads.after"
+mock_after=$(ticks "$mock_pid") consumer_after=$(ticks "$consumer_pid")
 grep '^batch-load: connections' "$tmp/load.out"
 curl -s --max-time 5 "http://127.0.0.1:$admin_port/metrics" >"$tmp/metrics.txt" || true
 
@@ -143,7 +149,8 @@ say "collector CPU during the timed run: $(awk -v a="$cpu_before" -v b="$cpu_aft
 # before counts from zero; what ended threads used is in "unattributed").
 awk -F'\t' -v hz="$hz" -v events="$(field accepted_events)" -v total="$(( cpu_after - cpu_before ))" '
   NR == FNR { before[$1] = $2; next }
-  { used[$3] += $2 - before[$1]; sum += $2 - before[$1] }
+  { group = $3; if (group ~ /^other:/) { detail[substr(group, 7)] += $2 - before[$1]; group = "other" }
+    used[group] += $2 - before[$1]; sum += $2 - before[$1] }
   END {
     if (events == 0) exit
     line = sprintf("collector CPU per event: %.2f us", total / hz / events * 1e6)
@@ -151,7 +158,12 @@ awk -F'\t' -v hz="$hz" -v events="$(field accepted_events)" -v total="$(( cpu_af
     for (i = 1; i <= n; i++) line = line sprintf("; %s %.2f", order[i], used[order[i]] / hz / events * 1e6)
     line = line sprintf("; unattributed %.2f", (total - sum) / hz / events * 1e6)
     print line
+    for (name in detail) if (detail[name] / hz / events * 1e6 >= 0.1) others = others sprintf("%s %s %.2f", others == "" ? "" : ";", name, detail[name] / hz / events * 1e6)
+    if (others != "") print "  other threads (us per event):" others
   }' "$tmp/threads.before" "$tmp/threads.after"
+# The rest of the box's work for the same events: what 300k events/s on this machine would have to fit in too.
+awk -v hz="$hz" -v events="$(field accepted_events)" -v mock=$((mock_after - mock_before)) -v consumer=$((consumer_after - consumer_before)) \
+  -v client="$(field client_cpu_s)" 'BEGIN { if (events > 0) printf "other processes per event: mock brokers %.2f us; kcat consumer %.2f us; load client %.2f us\n", mock / hz / events * 1e6, consumer / hz / events * 1e6, client / events * 1e6 }'
 grep -E '^beacon_batch_refused_total\{reason="(ring_full|sink_failed|ack_timeout)"\}' "$tmp/metrics.txt" || true
 say "accounting: accepted (answered 200, warm-up and probe included) $accepted; records in Kafka $in_kafka"
 if (( in_kafka == accepted )); then

@@ -20,7 +20,7 @@ public sealed partial class KafkaSink : IRecordSink
     private readonly SpoolReplayer _replayer;
     private readonly KafkaHealth _health = new();
     private readonly ConcurrentQueue<KafkaDelivery> _failed = new();
-    private readonly KafkaHeaderCache _headers = new();
+    private readonly KafkaHeaderCache _headers;
     private readonly Dictionary<string, TopicPartition> _topics = new(StringComparer.Ordinal);
 
     /// <summary>Reused for every record: Confluent.Kafka copies what it needs into librdkafka during <c>Produce</c>.</summary>
@@ -48,6 +48,7 @@ public sealed partial class KafkaSink : IRecordSink
         _counters = counters;
         _logger = logger;
         _acknowledged = acknowledged;
+        _headers = new KafkaHeaderCache(options.Headers);
         var config = ProducerConfigFor(options);
         if (options.ShutdownFlushTimeout.TotalMilliseconds <= config.MessageTimeoutMs)
         {
