@@ -3,10 +3,10 @@
 # posting 100-event gzip batches to /v1/batch, then end-to-end accounting: every event the collector
 # accepted (answered 200) must be in Kafka.
 #
-#   loadtest/batch.sh                        # 32 connections, 15 s after a 3 s warm-up
+#   loadtest/batch.sh                        # 32 connections, 15 s after a 10 s warm-up
 #   CONNECTIONS=64 DURATION=30 loadtest/batch.sh
 #
-# Environment: CONNECTIONS (32), DURATION (15, seconds), WARMUP (3, seconds), EVENTS (100 per batch),
+# Environment: CONNECTIONS (32), DURATION (15, seconds), WARMUP (10, seconds: the JIT is still busy after 3), EVENTS (100 per batch),
 # KAFKA_PARTITIONS (64 per topic), KAFKA_DRAIN_S (120), SKIP_BUILD (0), KEEP (0: keep the temp dir),
 # COLLECTOR_ARGS (extra collector arguments), COLLECTOR_ENV (environment for the collector process only,
 # e.g. "DOTNET_GCDynamicAdaptationMode=0"). Talks to 127.0.0.1 only.
@@ -15,7 +15,7 @@ set -euo pipefail
 
 CONNECTIONS=${CONNECTIONS:-32}
 DURATION=${DURATION:-15}
-WARMUP=${WARMUP:-3}
+WARMUP=${WARMUP:-10}
 EVENTS=${EVENTS:-100}
 KAFKA_PARTITIONS=${KAFKA_PARTITIONS:-64}
 KAFKA_DRAIN_S=${KAFKA_DRAIN_S:-120}
