@@ -24,30 +24,4 @@ public static class KafkaHeaders
         new Header(Priority, PriorityValues[(int)priority]),
         new Header(SampleRate, sampleRate == 1.0 ? FullSample : Encoding.ASCII.GetBytes(sampleRate.ToString("R", CultureInfo.InvariantCulture))),
     ];
-
-    /// <summary>Reads back what <see cref="Create"/> wrote, e.g. from a failed delivery report.</summary>
-    internal static (Routing.Priority Priority, string Route, double SampleRate) Read(Headers? headers)
-    {
-        var priority = Routing.Priority.P1;
-        var route = "";
-        var sampleRate = 1.0;
-        foreach (var header in headers ?? [])
-        {
-            var value = header.GetValueBytes();
-            switch (header.Key)
-            {
-                case Priority when value is [(byte)'p', >= (byte)'0' and <= (byte)'3']:
-                    priority = (Routing.Priority)(value[1] - '0');
-                    break;
-                case Route:
-                    route = Encoding.UTF8.GetString(value);
-                    break;
-                case SampleRate:
-                    sampleRate = double.Parse(Encoding.ASCII.GetString(value), CultureInfo.InvariantCulture);
-                    break;
-            }
-        }
-
-        return (priority, route, sampleRate);
-    }
 }

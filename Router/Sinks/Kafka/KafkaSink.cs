@@ -19,7 +19,12 @@ public sealed partial class KafkaSink : IRecordSink
     private readonly Spool _spool;
     private readonly SpoolReplayer _replayer;
     private readonly KafkaHealth _health = new();
-    private readonly ConcurrentQueue<(DeliveryResult<byte[], byte[]> Report, long ReceivedAtMs, IRecordAcknowledgement? Waiter)> _failed = new();
+    private readonly ConcurrentQueue<KafkaDelivery> _failed = new();
+    private readonly KafkaHeaderCache _headers;
+    private readonly Dictionary<string, TopicPartition> _topics = new(StringComparer.Ordinal);
+
+    /// <summary>Reused for every record: Confluent.Kafka copies what it needs into librdkafka during <c>Produce</c>.</summary>
+    private readonly Message<byte[], byte[]> _message = new();
     private readonly KafkaSinkOptions _options;
     private readonly KafkaSinkCounters _counters;
     private readonly ILogger _logger;
@@ -43,6 +48,7 @@ public sealed partial class KafkaSink : IRecordSink
         _counters = counters;
         _logger = logger;
         _acknowledged = acknowledged;
+        _headers = new KafkaHeaderCache(options.Headers);
         var config = ProducerConfigFor(options);
         if (options.ShutdownFlushTimeout.TotalMilliseconds <= config.MessageTimeoutMs)
         {
@@ -56,7 +62,7 @@ public sealed partial class KafkaSink : IRecordSink
             .SetLogHandler(OnLog)
             .SetStatisticsHandler(OnStatistics)
             .Build();
-        _replayer = new SpoolReplayer(_producer, spool, spoolOptions, _health, counters, time ?? TimeProvider.System);
+        _replayer = new SpoolReplayer(_producer, spool, spoolOptions, _health, counters, _headers, time ?? TimeProvider.System);
     }
 
     /// <summary>Whether Kafka took the last record we sent it.</summary>
@@ -93,6 +99,10 @@ public sealed partial class KafkaSink : IRecordSink
             config.Set(key, value);
         }
 
+        // What the sink reads from a delivery report: whether the record was persisted. The rest (key,
+        // value, headers, timestamp) it keeps itself (KafkaDelivery); by default Confluent.Kafka would
+        // marshal all of it back into managed objects for every record.
+        config.DeliveryReportFields = "status";
         return config;
     }
 
@@ -101,19 +111,16 @@ public sealed partial class KafkaSink : IRecordSink
         _counters.CountAppended();
         if (_health.IsHealthy)
         {
-            var message = new Message<byte[], byte[]>
-            {
-                Key = record.Key.IsEmpty ? null! : record.Key.ToArray(), // no key: any partition
-                Value = record.Value.ToArray(),
-                Timestamp = new Timestamp(record.TimestampMs, TimestampType.CreateTime),
-                Headers = KafkaHeaders.Create(record.Priority, record.Route, record.SampleRate),
-            };
+            var delivery = new KafkaDelivery(this, record.Topic,
+                record.Key.IsEmpty ? null : record.Key.ToArray(), // no key: any partition
+                record.Value.ToArray(), record.TimestampMs, record.Priority, record.Route, record.SampleRate, record.Acknowledgement);
+            _message.Key = delivery.Key!;
+            _message.Value = delivery.Value;
+            _message.Timestamp = new Timestamp(record.TimestampMs, TimestampType.CreateTime);
+            _message.Headers = _headers.Get(record.Priority, record.Route, record.SampleRate);
             try
             {
-                // The report's timestamp is librdkafka's, not ours: keep the receive time for latency and spooling.
-                var receivedAtMs = record.TimestampMs;
-                var waiter = record.Acknowledgement;
-                _producer.Produce(record.Topic, message, report => OnDelivery(report, receivedAtMs, waiter));
+                _producer.Produce(TopicPartitionOf(record.Topic), _message, delivery.Report);
                 _counters.CountProduced();
                 _queueFull = false;
                 return;
@@ -164,20 +171,21 @@ public sealed partial class KafkaSink : IRecordSink
         _spool.Dispose();
     }
 
-    private void OnDelivery(DeliveryReport<byte[], byte[]> report, long receivedAtMs, IRecordAcknowledgement? waiter)
+    /// <summary>A record's delivery report, on Confluent.Kafka's poll thread.</summary>
+    internal void OnDelivery(KafkaDelivery delivery, PersistenceStatus status)
     {
-        if (report.Status == PersistenceStatus.Persisted)
+        if (status == PersistenceStatus.Persisted)
         {
             _counters.CountDelivered();
-            waiter?.Acknowledge(1);
+            delivery.Waiter?.Acknowledge(1);
             _health.Succeeded();
-            _acknowledged?.Record((DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - receivedAtMs) / 1000.0);
+            _acknowledged?.Record((DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - delivery.ReceivedAtMs) / 1000.0);
             return;
         }
 
         // Not persisted, or possibly persisted after a timeout: spool it. A possible duplicate keeps its event id.
         _health.Failed();
-        _failed.Enqueue((report, receivedAtMs, waiter));
+        _failed.Enqueue(delivery);
         _counters.CountFailed();
     }
 
@@ -186,11 +194,20 @@ public sealed partial class KafkaSink : IRecordSink
     {
         while (_failed.TryDequeue(out var failed))
         {
-            var (report, receivedAtMs, waiter) = failed;
-            var (priority, route, sampleRate) = KafkaHeaders.Read(report.Message.Headers);
-            _spool.TryAppend(new SinkRecord(report.Topic, report.Message.Key, report.Message.Value,
-                receivedAtMs, priority, route, sampleRate) { Acknowledgement = waiter });
+            _spool.TryAppend(failed.ToSinkRecord());
         }
+    }
+
+    /// <summary>Confluent.Kafka's <c>Produce(string, …)</c> allocates a <see cref="TopicPartition"/> per record: keep one per topic.</summary>
+    private TopicPartition TopicPartitionOf(string topic)
+    {
+        if (!_topics.TryGetValue(topic, out var partition))
+        {
+            partition = new TopicPartition(topic, Partition.Any);
+            _topics.Add(topic, partition);
+        }
+
+        return partition;
     }
 
     private void OnError(IProducer<byte[], byte[]> producer, Error error)

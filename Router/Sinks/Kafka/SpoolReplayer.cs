@@ -17,6 +17,7 @@ internal sealed class SpoolReplayer(
     SpoolOptions options,
     KafkaHealth health,
     KafkaSinkCounters counters,
+    KafkaHeaderCache headers,
     TimeProvider time) : IDisposable
 {
     private Batch? _batch;
@@ -135,7 +136,7 @@ internal sealed class SpoolReplayer(
         _batch = null;
     }
 
-    private static Message<byte[], byte[]> ToMessage(SpoolLane lane, SegmentRecord record)
+    private Message<byte[], byte[]> ToMessage(SpoolLane lane, SegmentRecord record)
     {
         if (!SpoolEntry.TryRead(record.Value.Span, out var route, out var sampleRate, out var value))
         {
@@ -147,7 +148,7 @@ internal sealed class SpoolReplayer(
             Key = record.Key.IsEmpty ? null! : record.Key.ToArray(),
             Value = value.ToArray(),
             Timestamp = new Timestamp(record.TimestampMs, TimestampType.CreateTime),
-            Headers = KafkaHeaders.Create(lane.Priority, route, sampleRate),
+            Headers = headers.Get(lane.Priority, route, sampleRate),
         };
     }
 

@@ -75,6 +75,33 @@ public sealed class KafkaSinkTests : IDisposable
     }
 
     [Fact]
+    public async Task With_headers_off_records_still_reach_their_topic_keyed_by_visitor_but_carry_no_headers()
+    {
+        using var reader = new TopicReader(_cluster.BootstrapServers, Topics);
+        using (var sink = OpenSink(headers: false))
+        {
+            for (var n = 0; n < 200; n++)
+            {
+                sink.Append(Record(n));
+            }
+
+            sink.Flush(durable: false);
+        }
+
+        var records = await reader.WaitForAsync(200, Patience);
+
+        Assert.Equal(Enumerable.Range(0, 200), records.Select(NumberOf).Order());
+        Assert.All(records, static r =>
+        {
+            var n = NumberOf(r);
+            Assert.Equal($"beacon.p{n % 4}", r.Topic);
+            Assert.Equal($"visitor-{n % 10}", Encoding.UTF8.GetString(r.Message.Key));
+            Assert.Empty(r.Message.Headers ?? []);
+        });
+        Assert.Equal(200, _counters.Delivered);
+    }
+
+    [Fact]
     public async Task A_broker_outage_spools_what_kafka_cannot_take_and_replays_it_when_kafka_is_back()
     {
         const int total = 3000;
@@ -191,11 +218,14 @@ public sealed class KafkaSinkTests : IDisposable
         Assert.Equal(20, config.LingerMs);
         Assert.Equal("SASL_SSL", config.Get("security.protocol"));
         Assert.True(config.MessageTimeoutMs < options.ShutdownFlushTimeout.TotalMilliseconds);
+
+        // The sink keeps each record's key, value and route itself: reports need only the status.
+        Assert.Equal("status", config.DeliveryReportFields);
     }
 
-    private KafkaSink OpenSink()
+    private KafkaSink OpenSink(bool headers = true)
     {
-        var options = new KafkaSinkOptions { BootstrapServers = _cluster.BootstrapServers, ShutdownFlushTimeout = TimeSpan.FromSeconds(5) };
+        var options = new KafkaSinkOptions { BootstrapServers = _cluster.BootstrapServers, ShutdownFlushTimeout = TimeSpan.FromSeconds(5), Headers = headers };
         options.Properties["message.timeout.ms"] = "2000";
         options.Properties["reconnect.backoff.max.ms"] = "500";
         var spool = new Spool(_temp.Path, _spoolOptions, _spoolCounters);
