@@ -28,6 +28,14 @@ public sealed class ParserOptions
     public int UserAgentCacheSize { get; set; } = 10_000;
 
     /// <summary>
+    /// Most User-Agents a second parsed that are not in the cache: a miss runs ua-parser's rules (0.1–0.3 ms),
+    /// so a flood of made-up User-Agents could otherwise stall the pipeline. Past it a record keeps its raw
+    /// <c>user_agent</c> but no parsed <c>ua</c> object, and is counted (<c>beacon_user_agents_unparsed_total</c>);
+    /// the User-Agent is parsed when it comes again within the budget. Default 2000; 0 = no limit.
+    /// </summary>
+    public int UserAgentMissesPerSecond { get; set; } = 2000;
+
+    /// <summary>
     /// Per-parameter limits by name (<c>Beacon:Parser:Fields:u:MaxBytes=8192</c>,
     /// <c>Beacon:Parser:Fields:u:Truncate=true</c>): a longer limit, or truncation instead of rejection.
     /// </summary>

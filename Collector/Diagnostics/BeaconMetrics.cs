@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Beacon.Collector.Batch;
 using Beacon.Collector.Buffering;
 using Beacon.Collector.Edge;
+using Beacon.Parser.Decoding;
 using Beacon.Parser.Model;
 using Beacon.Router.Routing;
 using Beacon.Router.Rules;
@@ -29,7 +30,8 @@ public sealed class BeaconMetrics
         KafkaSinkCounters kafka,
         SpoolCounters spool,
         RuleBook rules,
-        BatchCounters batch)
+        BatchCounters batch,
+        BeaconDecoder decoder)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         _meter = meterFactory.Create(MeterName);
@@ -55,6 +57,8 @@ public sealed class BeaconMetrics
             "{event}", "Events written to their route's topic.");
         meter.CreateObservableCounter("beacon.events.rejected", () => reasons.Select(r =>
             new Measurement<long>(router.Rejected(r), new KeyValuePair<string, object?>("reason", r.Name()))), "{event}", "Records sent to the dead-letter topic, by reason.");
+        meter.CreateObservableCounter("beacon.user_agents.unparsed", () => decoder.UnparsedUserAgents, "{record}",
+            "Good records left without a parsed User-Agent: cache misses over Beacon:Parser:UserAgentMissesPerSecond.");
         meter.CreateObservableCounter("beacon.edge.rejected", () => edgeReasons.Select(r =>
             new Measurement<long>(edge.Rejected(r), new KeyValuePair<string, object?>("reason", r.ToString()))), "{request}", "Requests refused at the edge, by reason.");
         meter.CreateObservableCounter("beacon.batch.accepted", () => batch.Batches, "{batch}", "Batches answered 200: their accepted events are durable.");

@@ -59,7 +59,7 @@ public static class BeaconServiceCollectionExtensions
         services.AddSingleton(static sp => new RouteTable(Value<RouteTableOptions>(sp)));
         services.AddSingleton(static sp => new BeaconRing(Value<RingOptions>(sp)));
         services.AddSingleton(static sp => new VisitorCookie(Value<VisitorCookieOptions>(sp)));
-        services.AddSingleton(static sp => new BeaconDecoder(Value<ParserOptions>(sp)));
+        services.AddSingleton(static sp => new BeaconDecoder(Value<ParserOptions>(sp), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IRecordSink>(CreateSink);
         services.AddSingleton<KafkaSinkCounters>();
         services.AddSingleton<SpoolCounters>();

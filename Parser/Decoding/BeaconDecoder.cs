@@ -15,14 +15,17 @@ namespace Beacon.Parser.Decoding;
 /// parser's cache allocates its entry); one instance per worker (it is not thread-safe only through
 /// the event it fills).
 /// </summary>
-public sealed class BeaconDecoder(ParserOptions options)
+public sealed class BeaconDecoder(ParserOptions options, TimeProvider? time = null)
 {
     private readonly ClientAddressResolver _addresses = new(options);
-    private readonly UserAgentParser _userAgents = new(options);
+    private readonly UserAgentParser _userAgents = new(options, time);
     private readonly FieldLimits _limits = new(options);
     private readonly byte[][]? _eventTypes = options.StrictEventTypes
         ? [.. (options.EventTypes.Count > 0 ? (IEnumerable<string>)options.EventTypes : ParserOptions.DefaultEventTypes).Select(System.Text.Encoding.UTF8.GetBytes)]
         : null;
+
+    /// <summary>Good records left without a parsed User-Agent: misses over <see cref="ParserOptions.UserAgentMissesPerSecond"/>.</summary>
+    public long UnparsedUserAgents => _userAgents.Unparsed;
 
     /// <summary>Decodes <paramref name="raw"/> into <paramref name="into"/>; false when the record is rejected.</summary>
     public bool Decode(in RawBeacon raw, BeaconEvent into)
@@ -69,7 +72,7 @@ public sealed class BeaconDecoder(ParserOptions options)
         // Last: only good records need it (dead letters keep the raw header).
         if (!into.UserAgent.IsEmpty)
         {
-            into.ParsedUserAgent = _userAgents.Parse(into.UserAgent);
+            into.ParsedUserAgent = _userAgents.ParseWithinBudget(into.UserAgent);
         }
 
         return true;

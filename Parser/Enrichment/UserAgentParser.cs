@@ -52,19 +52,24 @@ public sealed class UserAgentParser
     private readonly UserAgentRules _rules;
     private readonly BotPatterns _bots;
     private readonly UserAgentCache _cache;
+    private readonly UserAgentMissBudget _misses;
 
     /// <summary>Uses the shipped rules, read and shared process-wide on the first construction.</summary>
-    public UserAgentParser(ParserOptions options)
-        : this(UserAgentRules.Default, BotPatterns.Default, (options ?? throw new ArgumentNullException(nameof(options))).UserAgentCacheSize)
+    public UserAgentParser(ParserOptions options, TimeProvider? time = null)
+        : this(UserAgentRules.Default, BotPatterns.Default, options ?? throw new ArgumentNullException(nameof(options)), time ?? TimeProvider.System)
     {
     }
 
-    internal UserAgentParser(UserAgentRules rules, BotPatterns bots, int cacheSize)
+    internal UserAgentParser(UserAgentRules rules, BotPatterns bots, ParserOptions options, TimeProvider time)
     {
         _rules = rules;
         _bots = bots;
-        _cache = new UserAgentCache(cacheSize);
+        _cache = new UserAgentCache(options.UserAgentCacheSize);
+        _misses = new UserAgentMissBudget(options.UserAgentMissesPerSecond, time);
     }
+
+    /// <summary>User-Agents left unparsed because misses were over <see cref="ParserOptions.UserAgentMissesPerSecond"/>.</summary>
+    public long Unparsed => _misses.Refused;
 
     /// <summary>Distinct User-Agents cached now.</summary>
     public int CachedCount => _cache.Count;
@@ -81,6 +86,21 @@ public sealed class UserAgentParser
         info = Classify(Encoding.UTF8.GetString(userAgent));
         _cache.Add(userAgent.ToArray(), info);
         return info;
+    }
+
+    /// <summary>
+    /// As <see cref="Parse(ReadOnlySpan{byte})"/>, but a cache miss is parsed only within
+    /// <see cref="ParserOptions.UserAgentMissesPerSecond"/>: null (and counted in <see cref="Unparsed"/>) past it.
+    /// </summary>
+    public UserAgentInfo? ParseWithinBudget(ReadOnlySpan<byte> userAgent)
+    {
+        userAgent = userAgent.Length > MaxParsedBytes ? userAgent[..MaxParsedBytes] : userAgent;
+        if (_cache.TryGet(userAgent, out var info))
+        {
+            return info;
+        }
+
+        return _misses.TryTake() ? Parse(userAgent) : null;
     }
 
     /// <summary>Parses a User-Agent given as text, through the same cache.</summary>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using Beacon.Collector.Tests.Diagnostics;
 using Beacon.Collector.Tests.Hosting;
+using Beacon.Parser.Decoding;
 
 namespace Beacon.Collector.Tests.Admin;
 
@@ -84,6 +85,34 @@ public sealed class AdminServerTests
         Assert.Contains("draining", await readyz.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, pixel.StatusCode);
         Assert.Single(host.ReadTopic("beacon.p1"));
+    }
+
+    [Fact]
+    public async Task User_agents_over_the_miss_budget_are_recorded_raw_without_ua_and_counted_in_metrics()
+    {
+        await using var host = await CollectorHost.StartAsync(new Dictionary<string, string?> { ["Beacon:Parser:UserAgentMissesPerSecond"] = "1" });
+
+        // Ten distinct User-Agents against a budget of one parse a second (one saved up): the first is parsed, most are not.
+        for (var i = 0; i < 10; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/b.gif?e=pv&n={i}");
+            request.Headers.TryAddWithoutValidation("User-Agent", $"Mozilla/5.0 (X11; Linux x86_64; rv:{i}.0) Gecko/20100101 Firefox/{i}.0");
+            using var response = await host.Client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        await WaitUntilAsync(async () => (await host.Admin.GetStringAsync("/metrics")).Contains("beacon_events_routed_total{priority=\"p1\",route=\"pageview\"} 10\n", StringComparison.Ordinal));
+        var metrics = await host.Admin.GetStringAsync("/metrics");
+        await host.StopAsync();
+
+        var records = host.ReadTopic("beacon.p1");
+        Assert.Equal(10, records.Count);
+        Assert.All(records, static r => Assert.StartsWith("Mozilla/5.0 (X11; Linux x86_64; rv:", r.GetProperty("user_agent").GetString(), StringComparison.Ordinal));
+        Assert.Equal("Firefox", records.Single(static r => r.GetProperty("props").GetProperty("n").GetString() == "0").GetProperty("ua").GetProperty("browser").GetString());
+        var unparsed = records.Count(static r => !r.TryGetProperty("ua", out _));
+        Assert.InRange(unparsed, 1, 9);
+        Assert.Equal(unparsed, host.Services.GetRequiredService<BeaconDecoder>().UnparsedUserAgents);
+        Assert.Contains($"beacon_user_agents_unparsed_total {unparsed}\n", metrics, StringComparison.Ordinal);
     }
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)

@@ -465,6 +465,26 @@ public sealed class BeaconDecoderTests
         string referer = "") =>
         _decoder.Decode(Raw(query, transport, userAgent, referer), _event);
 
+    [Fact]
+    public void A_record_whose_user_agent_is_over_the_miss_budget_is_kept_with_its_raw_user_agent_and_counted()
+    {
+        var decoder = new BeaconDecoder(new ParserOptions { UserAgentMissesPerSecond = 1 }, new Beacon.Router.Tests.ManualTimeProvider());
+
+        Assert.True(decoder.Decode(Raw("e=pv", userAgent: UserAgent), _event));
+        Assert.Equal("Firefox", _event.ParsedUserAgent?.BrowserFamily);
+
+        const string Other = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15";
+        Assert.True(decoder.Decode(Raw("e=pv", userAgent: Other), _event));
+        Assert.Equal(RejectReason.None, _event.RejectReason);
+        Assert.Null(_event.ParsedUserAgent);
+        Assert.Equal(Other, BeaconEvent.Text(_event.UserAgent));
+        Assert.Equal(1, decoder.UnparsedUserAgents);
+
+        Assert.True(decoder.Decode(Raw("e=pv", userAgent: UserAgent), _event)); // cached: no budget needed
+        Assert.NotNull(_event.ParsedUserAgent);
+        Assert.Equal(1, decoder.UnparsedUserAgents);
+    }
+
     private static RawBeacon Raw(
         string query,
         BeaconTransport transport = BeaconTransport.Pixel,

@@ -1,5 +1,6 @@
 using System.Text;
 using Beacon.Parser.Enrichment;
+using Beacon.Router.Tests;
 
 namespace Beacon.Parser.Tests.Enrichment;
 
@@ -159,4 +160,55 @@ public sealed class UserAgentParserTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new UserAgentParser(new ParserOptions { UserAgentCacheSize = 1 }));
     }
+
+    [Fact]
+    public void Cache_misses_over_the_budget_are_left_unparsed_and_counted_while_hits_still_parse()
+    {
+        var clock = new ManualTimeProvider();
+        var parser = new UserAgentParser(new ParserOptions { UserAgentMissesPerSecond = 5 }, clock);
+
+        var first = Enumerable.Range(0, 20).Select(i => parser.ParseWithinBudget(Utf8(Unique(i)))).ToList();
+
+        Assert.Equal(5, first.Count(static info => info is not null));
+        Assert.All(first.Take(5), static info => Assert.NotNull(info)); // the budget is spent in arrival order
+        Assert.Equal(15, parser.Unparsed);
+        Assert.NotNull(parser.ParseWithinBudget(Utf8(Unique(0)))); // a hit needs no budget
+        Assert.Equal(15, parser.Unparsed);
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        var next = Enumerable.Range(20, 10).Select(i => parser.ParseWithinBudget(Utf8(Unique(i)))).ToList();
+        Assert.Equal(5, next.Count(static info => info is not null));
+
+        // Idle time saves up one second's worth, not more.
+        clock.Advance(TimeSpan.FromMinutes(10));
+        var later = Enumerable.Range(30, 10).Select(i => parser.ParseWithinBudget(Utf8(Unique(i)))).ToList();
+        Assert.Equal(5, later.Count(static info => info is not null));
+        Assert.Equal(25, parser.Unparsed);
+    }
+
+    [Fact]
+    public void A_user_agent_left_unparsed_is_parsed_when_it_comes_again_within_the_budget()
+    {
+        var clock = new ManualTimeProvider();
+        var parser = new UserAgentParser(new ParserOptions { UserAgentMissesPerSecond = 1 }, clock);
+        Assert.NotNull(parser.ParseWithinBudget(Utf8(Unique(1))));
+        Assert.Null(parser.ParseWithinBudget(Utf8(ChromeOnWindows)));
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Equal("Chrome", parser.ParseWithinBudget(Utf8(ChromeOnWindows))?.BrowserFamily);
+    }
+
+    [Fact]
+    public void A_budget_of_zero_parses_every_miss()
+    {
+        var parser = new UserAgentParser(new ParserOptions { UserAgentMissesPerSecond = 0 }, new ManualTimeProvider());
+
+        Assert.All(Enumerable.Range(0, 50), i => Assert.NotNull(parser.ParseWithinBudget(Utf8(Unique(i)))));
+        Assert.Equal(0, parser.Unparsed);
+    }
+
+    private static string Unique(int i) => $"Mozilla/5.0 (X11; Linux x86_64; rv:{i}.0) Gecko/20100101 Firefox/{i}.0";
+
+    private static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
 }
