@@ -111,6 +111,7 @@ internal static class PairScanner
         return tail;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (ulong Ampersand, ulong EqualSign, ulong Escape, ulong NonAscii) Marks256(ref byte at)
     {
         var low = Vector256.LoadUnsafe(ref at);
@@ -125,6 +126,7 @@ internal static class PairScanner
             low.ExtractMostSignificantBits() | ((ulong)high.ExtractMostSignificantBits() << 32);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (ulong Ampersand, ulong EqualSign, ulong Escape, ulong NonAscii) Marks128(ref byte at)
     {
         ulong ampersand = 0, equalSign = 0, escape = 0, nonAscii = 0;
