@@ -8,7 +8,8 @@ namespace Beacon.Parser.Enrichment;
 /// Works out who the client is and what of its address may be kept. Forwarding headers are believed
 /// only when the connection comes from a trusted proxy: the client is then the right-most address in
 /// the chain that is not itself a trusted proxy. The address is then anonymised (by default the last
-/// 8 bits of IPv4, the last 80 of IPv6). IPv4 never allocates; IPv6 allocates an <see cref="IPAddress"/>.
+/// 8 bits of IPv4, the last 80 of IPv6). Neither allocates for the usual forms (<see cref="IPv6Text"/>);
+/// an IPv6 address with a zone or a dotted IPv4 tail, and IPv6 trusted proxies, go through <see cref="IPAddress"/>.
 /// </summary>
 public sealed class ClientAddressResolver
 {
@@ -126,23 +127,45 @@ public sealed class ClientAddressResolver
 
     private int Anonymize(ReadOnlySpan<byte> address, Span<byte> destination)
     {
-        if (!TryParse(address, out var v4, out var v6))
+        // IPv4 and the usual IPv6 forms on spans; IPAddress only for the rest (zones, dotted tails).
+        var v4 = 0u;
+        Span<byte> bytes = stackalloc byte[16];
+        var isV4 = TryParseIPv4(address, out v4);
+        if (!isV4 && !IPv6Text.TryParse(address, bytes))
         {
-            return 0; // not an address: write none rather than something unverified
+            if (!TryParse(address, out v4, out var parsed))
+            {
+                return 0; // not an address: write none rather than something unverified
+            }
+
+            isV4 = parsed is null;
+            parsed?.TryWriteBytes(bytes, out _);
+        }
+        else if (!isV4 && IsIPv4Mapped(bytes))
+        {
+            isV4 = true;
+            v4 = BinaryPrimitives.ReadUInt32BigEndian(bytes[12..]);
         }
 
-        if (v6 is null)
+        if (isV4)
         {
             var kept = _ipv4Bits == 32 ? 0 : v4 & (uint.MaxValue << _ipv4Bits);
             return FormatIPv4(kept, destination);
         }
 
-        Span<byte> bytes = stackalloc byte[16];
-        v6.TryWriteBytes(bytes, out _);
         ZeroLowBits(bytes, _ipv6Bits);
-        new IPAddress(bytes).TryFormat(destination, out var written);
+        if (IPv6Text.TryFormat(bytes, destination, out var written))
+        {
+            return written;
+        }
+
+        new IPAddress(bytes).TryFormat(destination, out written);
         return written;
     }
+
+    /// <summary>::ffff:a.b.c.d, however written: an IPv4 client of a dual-stack socket.</summary>
+    private static bool IsIPv4Mapped(ReadOnlySpan<byte> bytes) =>
+        bytes[..10].IndexOfAnyExcept((byte)0) < 0 && bytes[10] == 0xFF && bytes[11] == 0xFF;
 
     private static bool TryParse(ReadOnlySpan<byte> text, out uint v4, out IPAddress? v6)
     {
