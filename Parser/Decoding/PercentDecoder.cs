@@ -120,7 +120,8 @@ public static class PercentDecoder
         return ((high & 0x80) == 0 && wellFormed) || Utf8.IsValid(destination[..w]) ? DecodeStatus.Done : DecodeStatus.InvalidUtf8;
     }
 
-    private static int HexValue(byte c) => HexDigits[c];
+    /// <summary>A hex digit's value, -1 for any other byte.</summary>
+    internal static int HexValue(byte c) => HexDigits[c];
 
     /// <summary>The value of each byte as a hex digit; -1 for the rest. A table: escapes are the decoder's inner loop.</summary>
     private static ReadOnlySpan<sbyte> HexDigits =>

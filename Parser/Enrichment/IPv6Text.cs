@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Beacon.Parser.Decoding;
 
 namespace Beacon.Parser.Enrichment;
 
@@ -42,7 +43,7 @@ internal static class IPv6Text
 
             var value = 0;
             var digits = 0;
-            while (at < text.Length && digits < 5 && HexValue(text[at]) is var digit and >= 0)
+            while (at < text.Length && digits < 5 && PercentDecoder.HexValue(text[at]) is var digit and >= 0)
             {
                 value = (value << 4) | digit;
                 digits++;
@@ -166,12 +167,4 @@ internal static class IPv6Text
         written = w;
         return true;
     }
-
-    private static int HexValue(byte c) => c switch
-    {
-        >= (byte)'0' and <= (byte)'9' => c - '0',
-        >= (byte)'a' and <= (byte)'f' => c - 'a' + 10,
-        >= (byte)'A' and <= (byte)'F' => c - 'A' + 10,
-        _ => -1,
-    };
 }
