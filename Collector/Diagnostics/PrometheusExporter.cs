@@ -139,7 +139,12 @@ public sealed class PrometheusExporter : IDisposable
     {
         private static readonly string[] ReservedSuffixes = ["_count", "_sum", "_bucket"];
 
+        /// <summary>Tag sets found without building label text; past this many, the rest are built each time.</summary>
+        private const int MaxRememberedTagSets = 64;
+
         private readonly ConcurrentDictionary<string, Aggregate> _byLabels = new(StringComparer.Ordinal);
+        private readonly Lock _seenLock = new();
+        private volatile TagSet[] _seen = [];
         private readonly Aggregate _unlabelled;
         private readonly double[]? _buckets;
         private readonly bool _cumulative;
@@ -178,7 +183,7 @@ public sealed class PrometheusExporter : IDisposable
 
         public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
-            var aggregate = tags.IsEmpty ? _unlabelled : _byLabels.GetOrAdd(Labels(tags), static (labels, buckets) => new Aggregate(labels, buckets), _buckets);
+            var aggregate = tags.IsEmpty ? _unlabelled : AggregateFor(tags);
             if (_buckets is not null)
             {
                 aggregate.Observe(value, _buckets);
@@ -191,6 +196,34 @@ public sealed class PrometheusExporter : IDisposable
             {
                 aggregate.Add(value);
             }
+        }
+
+        /// <summary>
+        /// The series of a tag set. ASP.NET's http.server.* instruments measure every request with tags
+        /// while their distinct tag sets are few, so sets seen before are found by comparing the tags
+        /// themselves: building the label text (strings, a list, a sort) per request cost more CPU and
+        /// garbage than the request's own handling.
+        /// </summary>
+        private Aggregate AggregateFor(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            foreach (var seen in _seen)
+            {
+                if (seen.Matches(tags))
+                {
+                    return seen.Aggregate;
+                }
+            }
+
+            var aggregate = _byLabels.GetOrAdd(Labels(tags), static (labels, buckets) => new Aggregate(labels, buckets), _buckets);
+            lock (_seenLock)
+            {
+                if (_seen.Length < MaxRememberedTagSets)
+                {
+                    _seen = [.. _seen, new TagSet(tags.ToArray(), aggregate)];
+                }
+            }
+
+            return aggregate;
         }
 
         public void WriteTo(StringBuilder text)
@@ -241,6 +274,30 @@ public sealed class PrometheusExporter : IDisposable
             _ when instrument.Unit == "s" => DefaultSecondsBuckets,
             _ => [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000],
         };
+    }
+
+    /// <summary>A tag set as measured (keys, values, order) and the series it belongs to.</summary>
+    private sealed class TagSet(KeyValuePair<string, object?>[] tags, Aggregate aggregate)
+    {
+        public Aggregate Aggregate { get; } = aggregate;
+
+        public bool Matches(ReadOnlySpan<KeyValuePair<string, object?>> other)
+        {
+            if (other.Length != tags.Length)
+            {
+                return false;
+            }
+
+            for (var i = 0; i < tags.Length; i++)
+            {
+                if (!string.Equals(tags[i].Key, other[i].Key, StringComparison.Ordinal) || !Equals(tags[i].Value, other[i].Value))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
     }
 
     /// <summary>One series' value, or one histogram's buckets; updated from any thread.</summary>
