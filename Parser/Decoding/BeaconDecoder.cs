@@ -79,7 +79,7 @@ public sealed class BeaconDecoder(ParserOptions options, TimeProvider? time = nu
     }
 
     /// <summary>Every pair of the query into <paramref name="into"/>; false when one rejects the record.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)] // its own method: inlined into Decode, its loop state spills to the stack
+    [MethodImpl(MethodImplOptions.NoInlining)] // kept out of Decode: inlined there, the loop's state spilled to the stack
     private bool DecodePairs(ReadOnlySpan<byte> query, BeaconEvent into)
     {
         // The query is copied once; a plain key or value is then a range of that copy, and only the

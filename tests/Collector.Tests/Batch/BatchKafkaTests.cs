@@ -14,32 +14,15 @@ namespace Beacon.Collector.Tests.Batch;
 /// <summary><c>/v1/batch</c> producing to librdkafka's mock cluster (the real protocol over loopback TCP).</summary>
 public sealed class BatchKafkaTests : IDisposable
 {
-    private static readonly string[] Topics = ["beacon.p0", "beacon.p1", "beacon.p2", "beacon.p3", "beacon.dlq"];
-    private readonly KafkaMockCluster _cluster = new();
-    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "beacon-tests", Guid.NewGuid().ToString("N"));
+    private readonly KafkaTestBed _bed = new(partitions: 8);
 
-    public BatchKafkaTests()
-    {
-        foreach (var topic in Topics)
-        {
-            _cluster.CreateTopic(topic, partitions: 8);
-        }
-    }
-
-    public void Dispose()
-    {
-        _cluster.Dispose();
-        if (Directory.Exists(_dataDirectory))
-        {
-            Directory.Delete(_dataDirectory, recursive: true);
-        }
-    }
+    public void Dispose() => _bed.Dispose();
 
     [Fact]
     public async Task Batch_events_are_in_kafka_when_answered_with_batch_fields_merged_and_the_device_id_as_key()
     {
-        using var reader = new TopicReader(_cluster.BootstrapServers, Topics);
-        await using var host = await CollectorHost.StartAsync(KafkaSettings());
+        using var reader = new TopicReader(_bed.Cluster.BootstrapServers, KafkaTestBed.Topics);
+        await using var host = await CollectorHost.StartAsync(_bed.Settings());
         var devices = new[] { "6f9619ff8b86d011b42d00c04fc964ff", "0d2a63a1-4c2e-4bbb-9c53-5d8e2b0e9f11", "android-7f3a" };
 
         for (var b = 0; b < 3; b++)
@@ -77,10 +60,10 @@ public sealed class BatchKafkaTests : IDisposable
     [Fact]
     public async Task With_brokers_down_and_the_spool_full_a_batch_is_503_with_retry_after()
     {
-        var settings = KafkaSettings();
+        var settings = _bed.Settings();
         settings["Beacon:Spool:MaxBytes"] = "1"; // nothing fits: the spool is full
         await using var host = await CollectorHost.StartAsync(settings);
-        _cluster.TakeBrokersDown();
+        _bed.Cluster.TakeBrokersDown();
 
         using var request = Post(Encode(BatchJson(50), "gzip"), "gzip", batchId: "outage-1");
         using var response = await host.Client.SendAsync(request);
@@ -96,8 +79,8 @@ public sealed class BatchKafkaTests : IDisposable
     [Fact]
     public async Task With_brokers_down_a_batch_is_answered_once_its_events_are_in_the_fsynced_spool()
     {
-        await using var host = await CollectorHost.StartAsync(KafkaSettings());
-        _cluster.TakeBrokersDown();
+        await using var host = await CollectorHost.StartAsync(_bed.Settings());
+        _bed.Cluster.TakeBrokersDown();
 
         var (status, body) = await SendAsync(host.Client, Post(Encode(BatchJson(50), "zstd"), "zstd"));
 
@@ -106,17 +89,6 @@ public sealed class BatchKafkaTests : IDisposable
         var spool = host.Services.GetRequiredService<SpoolCounters>();
         Assert.Equal(50, spool.TotalSpooled);
     }
-
-    private Dictionary<string, string?> KafkaSettings() => new()
-    {
-        ["Beacon:DataDirectory"] = _dataDirectory,
-        ["Beacon:Kafka:BootstrapServers"] = _cluster.BootstrapServers,
-        ["Beacon:Kafka:ShutdownFlushTimeout"] = "00:00:05",
-        ["Beacon:Kafka:Properties:message.timeout.ms"] = "2000",
-        ["Beacon:Kafka:Properties:reconnect.backoff.max.ms"] = "500",
-        ["Beacon:Spool:ProbeInterval"] = "00:00:00.300",
-        ["Beacon:Spool:SegmentBytes"] = "65536",
-    };
 
     private static JsonElement Json(Confluent.Kafka.ConsumeResult<byte[], byte[]> record) => JsonDocument.Parse(record.Message.Value).RootElement;
 

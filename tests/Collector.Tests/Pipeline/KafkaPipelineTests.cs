@@ -17,39 +17,24 @@ namespace Beacon.Collector.Tests.Pipeline;
 /// <summary>The whole collector producing to librdkafka's mock cluster (the real protocol over loopback TCP).</summary>
 public sealed class KafkaPipelineTests : IDisposable
 {
-    private static readonly string[] Topics = ["beacon.p0", "beacon.p1", "beacon.p2", "beacon.p3", "beacon.dlq"];
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
-    private readonly KafkaMockCluster _cluster = new();
+    private readonly KafkaTestBed _bed = new(partitions: 16); // many: the mock cluster forgets old data past a few MiB per partition
     private readonly ITestOutputHelper _output;
-    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "beacon-tests", Guid.NewGuid().ToString("N"));
 
     public KafkaPipelineTests(ITestOutputHelper output)
     {
         _output = output;
-        foreach (var topic in Topics)
-        {
-            // Many partitions: the mock cluster forgets old data past a few MiB per partition.
-            _cluster.CreateTopic(topic, partitions: 16);
-        }
-
-        _cluster.CreateTopic("beacon.config", partitions: 1);
+        _bed.Cluster.CreateTopic("beacon.config", partitions: 1);
     }
 
-    public void Dispose()
-    {
-        _cluster.Dispose();
-        if (Directory.Exists(_dataDirectory))
-        {
-            Directory.Delete(_dataDirectory, recursive: true);
-        }
-    }
+    public void Dispose() => _bed.Dispose();
 
     [Fact]
     public async Task A_hundred_thousand_pixels_arrive_once_each_on_their_topic_with_key_and_headers()
     {
         const int total = 100_000;
-        using var reader = new TopicReader(_cluster.BootstrapServers, Topics);
-        await using var host = await CollectorHost.StartAsync(KafkaSettings());
+        using var reader = new TopicReader(_bed.Cluster.BootstrapServers, KafkaTestBed.Topics);
+        await using var host = await CollectorHost.StartAsync(_bed.Settings());
         var events = new[] { "pv", "order", "exp", "perf", "click" };
         var next = -1;
 
@@ -91,8 +76,8 @@ public sealed class KafkaPipelineTests : IDisposable
     [Fact]
     public async Task Every_record_accepted_during_a_thirty_second_outage_is_in_kafka_after_recovery()
     {
-        using var reader = new TopicReader(_cluster.BootstrapServers, Topics);
-        await using var host = await CollectorHost.StartAsync(KafkaSettings());
+        using var reader = new TopicReader(_bed.Cluster.BootstrapServers, KafkaTestBed.Topics);
+        await using var host = await CollectorHost.StartAsync(_bed.Settings());
         var answered = new ConcurrentBag<int>();
         var next = -1;
         using var stopLoad = new CancellationTokenSource();
@@ -124,9 +109,9 @@ public sealed class KafkaPipelineTests : IDisposable
         }));
 
         await Task.Delay(TimeSpan.FromSeconds(2));
-        _cluster.TakeBrokersDown();
+        _bed.Cluster.TakeBrokersDown();
         await Task.Delay(TimeSpan.FromSeconds(30));
-        _cluster.BringBrokersUp();
+        _bed.Cluster.BringBrokersUp();
         await Task.Delay(TimeSpan.FromSeconds(2));
         await stopLoad.CancelAsync();
         await load;
@@ -158,7 +143,7 @@ public sealed class KafkaPipelineTests : IDisposable
     [Fact]
     public async Task Sigterm_while_kafka_is_down_leaves_the_rest_in_the_spool_and_a_restart_replays_it()
     {
-        using var reader = new TopicReader(_cluster.BootstrapServers, Topics);
+        using var reader = new TopicReader(_bed.Cluster.BootstrapServers, KafkaTestBed.Topics);
         var answered = new List<int>();
         using (var first = await CollectorProcess.StartAsync(KafkaArguments()))
         {
@@ -167,7 +152,7 @@ public sealed class KafkaPipelineTests : IDisposable
             {
                 if (n == 200)
                 {
-                    _cluster.TakeBrokersDown();
+                    _bed.Cluster.TakeBrokersDown();
                 }
 
                 using var response = await client.GetAsync($"/b.gif?e=pv&n={n}");
@@ -180,8 +165,8 @@ public sealed class KafkaPipelineTests : IDisposable
             Assert.Equal(0, first.ExitCode);
         }
 
-        Assert.NotEmpty(Directory.EnumerateFiles(Path.Combine(_dataDirectory, "spool"), "*.seg", SearchOption.AllDirectories));
-        _cluster.BringBrokersUp();
+        Assert.NotEmpty(Directory.EnumerateFiles(Path.Combine(_bed.DataDirectory, "spool"), "*.seg", SearchOption.AllDirectories));
+        _bed.Cluster.BringBrokersUp();
         using var second = await CollectorProcess.StartAsync(KafkaArguments());
         var records = await reader.WaitForAsync(answered.Count, Patience);
         second.Terminate();
@@ -190,18 +175,7 @@ public sealed class KafkaPipelineTests : IDisposable
         Assert.Equal(answered, records.Select(NumberOf).Distinct().Order());
     }
 
-    private Dictionary<string, string?> KafkaSettings() => new()
-    {
-        ["Beacon:DataDirectory"] = _dataDirectory,
-        ["Beacon:Kafka:BootstrapServers"] = _cluster.BootstrapServers,
-        ["Beacon:Kafka:ShutdownFlushTimeout"] = "00:00:05",
-        ["Beacon:Kafka:Properties:message.timeout.ms"] = "2000",
-        ["Beacon:Kafka:Properties:reconnect.backoff.max.ms"] = "500",
-        ["Beacon:Spool:ProbeInterval"] = "00:00:00.300",
-        ["Beacon:Spool:SegmentBytes"] = "65536",
-    };
-
-    private string[] KafkaArguments() => [.. KafkaSettings().Select(static s => $"--{s.Key}={s.Value}")];
+    private string[] KafkaArguments() => [.. _bed.Settings().Select(static s => $"--{s.Key}={s.Value}")];
 
     private static string VisitorOf(int n) => ((n % 1000) + 1).ToString("x32", CultureInfo.InvariantCulture);
 
