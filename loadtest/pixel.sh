@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Pixel load test: Beacon's collector against nginx's empty_gif, same wrk settings, same machine,
-# then end-to-end accounting of every pixel Beacon answered against the records it wrote.
+# then end-to-end accounting of every pixel Beacon answered against the records it wrote. A third
+# server, loadtest/KestrelFloor (bare Kestrel answering the GIF, nothing else), shows how much of the
+# gap to nginx is Kestrel's own. Each server's CPU-seconds per million requests and peak RSS are printed.
 #
 #   loadtest/pixel.sh                      # wrk -t1 -c64 -d15s, after a 5s warm-up of each server
 #   DURATION=10s CONNECTIONS=128 loadtest/pixel.sh
@@ -8,6 +10,7 @@
 #
 # Environment: THREADS (1), CONNECTIONS (64), DURATION (15s), WARMUP (5s, 0 = none),
 # TAIL_MS (500: the end of each run sends /healthz so no pixel is in flight when wrk stops),
+# FLOOR (1: also run loadtest/KestrelFloor; 0: nginx and Beacon only),
 # NGINX_WORKERS (auto), SKIP_BUILD (0), KEEP (0: keep the temp dir with data and logs),
 # COLLECTOR_ARGS (extra collector arguments, e.g. "--Beacon:Ring:Capacity=65536"),
 # COLLECTOR_ENV (environment for the collector process only, e.g. "DOTNET_gcServer=0 DOTNET_TieredPGO=0"),
@@ -26,6 +29,7 @@ CONNECTIONS=${CONNECTIONS:-64}
 DURATION=${DURATION:-15s}
 WARMUP=${WARMUP:-5s}
 TAIL_MS=${TAIL_MS:-500}
+FLOOR=${FLOOR:-1}
 NGINX_WORKERS=${NGINX_WORKERS:-auto}
 SKIP_BUILD=${SKIP_BUILD:-0}
 KEEP=${KEEP:-0}
@@ -55,6 +59,7 @@ duration_s=$(seconds "$DURATION")
 warmup_s=$(seconds "$WARMUP")
 [[ $duration_s =~ ^[0-9]+$ && $duration_s -ge 2 ]] || die "DURATION must be at least 2s (got $DURATION)"
 [[ $warmup_s =~ ^[0-9]+$ ]] || die "WARMUP must be whole seconds (got $WARMUP)"
+[[ $FLOOR == 0 || $FLOOR == 1 ]] || die "FLOOR must be 0 or 1 (got $FLOOR)"
 [[ $SINK == files || $SINK == kafka ]] || die "SINK must be files or kafka (got $SINK)"
 [[ $KAFKA_PARTITIONS =~ ^[1-9][0-9]*$ ]] || die "KAFKA_PARTITIONS must be a positive number (got $KAFKA_PARTITIONS)"
 [[ -z $FIXED_RATE || ($FIXED_RATE =~ ^0?\.[0-9]+$ && $SINK == files) ]] || die "FIXED_RATE must be a fraction like 0.5, with SINK=files (got $FIXED_RATE)"
@@ -81,11 +86,13 @@ ulimit -n 65536 2>/dev/null || true # many connections
 tmp=$(mktemp -d /tmp/beacon-pixel.XXXXXX)
 collector_pid=
 nginx_pid=
+floor_pid=    # FLOOR=1: loadtest/KestrelFloor
 mock_pid=     # SINK=kafka: the mock cluster (Beacon.Collector.dll mock-kafka)
 consumer_pid= # SINK=kafka: kcat reading every Beacon topic into $tmp/kafka.out
 cleanup() {
   local status=$?
   [[ -n $collector_pid ]] && kill -KILL "$collector_pid" 2>/dev/null || true
+  [[ -n $floor_pid ]] && stop_pid "$floor_pid" 5
   [[ -n $nginx_pid ]] && kill -TERM "$nginx_pid" 2>/dev/null || true
   [[ -n $nginx_pid ]] && wait "$nginx_pid" 2>/dev/null || true
   [[ -n $collector_pid ]] && wait "$collector_pid" 2>/dev/null || true
@@ -108,6 +115,10 @@ if [[ $SKIP_BUILD != 1 ]]; then
   say "building the collector (Release)"
   (cd "$root" && timeout 600 dotnet build Collector -c Release -nologo -clp:ErrorsOnly -v:q >"$tmp/build.log" 2>&1) \
     || { cat "$tmp/build.log" >&2; die "build failed"; }
+  if ((FLOOR)); then
+    (cd "$root" && timeout 600 dotnet build loadtest/KestrelFloor -c Release -nologo -clp:ErrorsOnly -v:q >>"$tmp/build.log" 2>&1) \
+      || { cat "$tmp/build.log" >&2; die "build of loadtest/KestrelFloor failed"; }
+  fi
   if [[ -n $FIXED_RATE ]]; then
     (cd "$root" && timeout 600 dotnet build loadtest/PixelRate -c Release -nologo -clp:ErrorsOnly -v:q >>"$tmp/build.log" 2>&1) \
       || { cat "$tmp/build.log" >&2; die "build of loadtest/PixelRate failed"; }
@@ -209,6 +220,19 @@ nginx_pid=$!
 wait_http "http://127.0.0.1:$nginx_port/healthz" 20 "$nginx_pid" \
   || { cat "$tmp/nginx/error.log" "$tmp/nginx/stdout.log" >&2 2>/dev/null; die "nginx did not start"; }
 nginx_workers=$(pgrep -c -P "$nginx_pid" || true)
+nginx_procs="$nginx_pid $(pgrep -P "$nginx_pid" | tr '\n' ' ')"
+
+# ---------------------------------------------------------------- start the Kestrel floor (FLOOR=1)
+if ((FLOOR)); then
+  floor_dll="$root/loadtest/KestrelFloor/bin/Release/net10.0/KestrelFloor.dll"
+  [[ -f $floor_dll ]] || die "no $floor_dll (build first, or unset SKIP_BUILD, or FLOOR=0)"
+  cp -r "$(dirname "$floor_dll")" "$tmp/floor"
+  floor_port=$(free_port)
+  dotnet "$tmp/floor/KestrelFloor.dll" --urls "http://127.0.0.1:$floor_port" >"$tmp/floor.log" 2>&1 &
+  floor_pid=$!
+  wait_http "http://127.0.0.1:$floor_port/healthz" 60 "$floor_pid" \
+    || { cat "$tmp/floor.log" >&2; die "loadtest/KestrelFloor did not start"; }
+fi
 
 # ---------------------------------------------------------------- wrk
 # run_wrk NAME PORT SECONDS TAG: full output in $tmp/NAME.out
@@ -253,12 +277,30 @@ to_ms() { # wrk time (e.g. 512.00us, 1.20ms, 2.01s) -> milliseconds
 }
 
 summary() { # summary NAME: one table row
-  local out="$tmp/$1.out" rps p50 p99
+  local out="$tmp/$1.out" rps p50 p99 cpu rss
   rps=$(awk '/^Requests\/sec:/ {print $2}' "$out")
   p50=$(awk '$1 == "50%" {print $2}' "$out")
   p99=$(awk '$1 == "99%" {print $2}' "$out")
-  printf '%-8s %12s %9s %9s %9s %9s %9s\n' "$1" "$rps" "$(to_ms "$p50")" "$(to_ms "$p99")" \
+  read -r cpu rss <"$tmp/$1.usage"
+  printf '%-8s %12s %9s %9s %10s %9s %9s %9s %9s\n' "$1" "$rps" "$(to_ms "$p50")" "$(to_ms "$p99")" \
+    "$(awk -v t="$cpu" -v hz="$(getconf CLK_TCK)" -v n="$(field "$out" requests)" 'BEGIN { printf "%.1f", (n > 0 ? t / hz / (n / 1e6) : 0) }')" \
+    "$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')" \
     "$(field "$out" non2xx)" "$(field "$out" socket_errors)" "$(field "$out" timeouts)"
+}
+
+# measure NAME PORT PIDS...: the measured wrk run, plus the CPU ticks the server's processes used during
+# it and their peak RSS (VmHWM, summed: nginx is a master and its workers) in $tmp/NAME.usage.
+measure() {
+  local name=$1 port=$2 before after rss pid
+  shift 2
+  before=$(processes_ticks "$@")
+  run_wrk "$name" "$port" "$duration_s" m
+  after=$(processes_ticks "$@")
+  rss=0
+  for pid in "$@"; do
+    ((rss += $(awk '/^VmHWM:/ { print $2 }' /proc/"$pid"/status 2>/dev/null || echo 0))) || true
+  done
+  echo "$((after - before)) $rss" >"$tmp/$name.usage"
 }
 
 # ---------------------------------------------------------------- CPU accounting (SINK=kafka)
@@ -271,6 +313,11 @@ threads_cpu() { # threads_cpu PID: one line per thread, "tid ticks comm" (utime+
 process_ticks() { # process_ticks PID: utime+stime of the whole process, exited threads included
   { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' /proc/"$1"/stat 2>/dev/null || true; } | grep . || echo 0
 }
+processes_ticks() { # processes_ticks PID...: the sum of process_ticks
+  local t=0 pid
+  for pid in "$@"; do ((t += $(process_ticks "$pid"))) || true; done
+  echo "$t"
+}
 busy_ticks() { # all CPUs: busy and total ticks since boot
   awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat
 }
@@ -282,28 +329,43 @@ cpu_sample() { # cpu_sample NAME
 
 sink_note=
 [[ $SINK == kafka ]] && sink_note="; sink: kafka (mock cluster, $KAFKA_PARTITIONS partitions per topic, consumer joined in ${probe_s}s)"
-say "== pixel load: wrk -t$THREADS -c$CONNECTIONS -d${duration_s}s --latency, same settings for both;" \
-  "warm-up ${warmup_s}s each; $(nproc) CPUs; nginx worker_processes $NGINX_WORKERS ($nginx_workers workers)$sink_note"
+floor_note=
+((FLOOR)) && floor_note="; kestrel = loadtest/KestrelFloor"
+say "== pixel load: wrk -t$THREADS -c$CONNECTIONS -d${duration_s}s --latency, same settings for each server;" \
+  "warm-up ${warmup_s}s each; $(nproc) CPUs; nginx worker_processes $NGINX_WORKERS ($nginx_workers workers)$sink_note$floor_note"
 if ((warmup_s > 0)); then
   run_wrk beacon-warmup "$beacon_port" "$warmup_s" w
   run_wrk nginx-warmup "$nginx_port" "$warmup_s" w
+  ((FLOOR)) && run_wrk kestrel-warmup "$floor_port" "$warmup_s" w
 fi
-run_wrk nginx "$nginx_port" "$duration_s" m
+# shellcheck disable=SC2086 # nginx_procs is a list of PIDs
+measure nginx "$nginx_port" $nginx_procs
+((FLOOR)) && measure kestrel "$floor_port" "$floor_pid"
 [[ $SINK == kafka ]] && cpu_sample start
-run_wrk beacon "$beacon_port" "$duration_s" m
+measure beacon "$beacon_port" "$collector_pid"
 if [[ $SINK == kafka ]]; then
   cpu_sample end
   # The collector's own counters as the run ends (admin listener; absent in older builds: n/a).
   curl -s --max-time 5 "http://127.0.0.1:$admin_port/metrics" >"$tmp/metrics.txt" 2>/dev/null || true
 fi
 
-printf '%-8s %12s %9s %9s %9s %9s %9s\n' target requests/s p50-ms p99-ms non-2xx sock-err timeouts
+printf '%-8s %12s %9s %9s %10s %9s %9s %9s %9s\n' target requests/s p50-ms p99-ms cpu-s/Mreq peak-MiB non-2xx sock-err timeouts
 summary nginx
+((FLOOR)) && summary kestrel
 summary beacon
 nginx_rps=$(awk '/^Requests\/sec:/ {print $2}' "$tmp/nginx.out")
 beacon_rps=$(awk '/^Requests\/sec:/ {print $2}' "$tmp/beacon.out")
 ratio=$(awk -v b="$beacon_rps" -v n="$nginx_rps" 'BEGIN { printf "%.2f", (n > 0 ? b / n : 0) }')
 say "ratio beacon/nginx (requests/s): $ratio"
+if ((FLOOR)); then
+  floor_rps=$(awk '/^Requests\/sec:/ {print $2}' "$tmp/kestrel.out")
+  say "ratio kestrel/nginx (requests/s): $(awk -v b="$floor_rps" -v n="$nginx_rps" 'BEGIN { printf "%.2f", (n > 0 ? b / n : 0) }');" \
+    "beacon/kestrel: $(awk -v b="$beacon_rps" -v n="$floor_rps" 'BEGIN { printf "%.2f", (n > 0 ? b / n : 0) }')"
+  stop_pid "$floor_pid" 10
+  floor_pid=
+fi
+say "(cpu-s/Mreq: the server's CPU-seconds, all its processes and threads, per million answered requests during its run;" \
+  "peak-MiB: the peak resident set, VmHWM, summed over its processes)"
 say "(requests/s counts every answered request, including the ${TAIL_MS}ms /healthz tail of each run)"
 
 # ---------------------------------------------------------------- fixed rate (FIXED_RATE)

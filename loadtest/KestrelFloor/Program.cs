@@ -1,0 +1,20 @@
+// KestrelFloor --urls http://127.0.0.1:PORT
+// What Kestrel alone costs per pixel on this machine: the slim host, no routing, no middleware, no
+// logging, no metrics listener, no ring and no sink; every request gets Beacon's 43-byte GIF with the
+// same Cache-Control as nginx's empty_gif. loadtest/pixel.sh drives it with the same wrk settings as
+// nginx and Beacon, so a run shows how much of Beacon's gap to nginx is Kestrel's and how much is Beacon's.
+using Microsoft.Net.Http.Headers;
+
+var gif = Convert.FromBase64String("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==");
+var builder = WebApplication.CreateSlimBuilder(args);
+builder.Logging.ClearProviders();
+var app = builder.Build();
+app.Run(context =>
+{
+    var response = context.Response;
+    response.ContentType = "image/gif";
+    response.ContentLength = gif.Length;
+    response.Headers[HeaderNames.CacheControl] = "no-cache, no-store, must-revalidate";
+    return response.Body.WriteAsync(gif, context.RequestAborted).AsTask();
+});
+app.Run();
