@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Kafka floor: what one Kafka message per event costs on this machine with nothing else running.
+# loadtest/KafkaFloor produces ready-made batch-event records from one thread, as fast as the producer
+# takes them, with Beacon's producer settings, to librdkafka's mock cluster (the collector's own
+# mock-kafka command) — no HTTP, no parsing, no routing. Compare its events/s and CPU per event with
+# loadtest/batch.sh's: the difference is everything Beacon does besides producing.
+#
+#   loadtest/kafka-floor.sh                                  # 15 s after a 10 s warm-up
+#   HEADERS=false loadtest/kafka-floor.sh                    # without Beacon's four headers
+#   FLOOR_ARGS="--property linger.ms=10" loadtest/kafka-floor.sh
+#
+# Environment: DURATION (15), WARMUP (10), KAFKA_PARTITIONS (64 per topic), HEADERS (true), FLOOR_ARGS,
+# FLOOR_ENV (environment for the producer process, e.g. LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2),
+# SKIP_BUILD (0), KEEP (0). Talks to 127.0.0.1 only. Exit status: 0 when every delivered record is in
+# Kafka's end offsets, 1 otherwise, 2 on setup errors.
+set -euo pipefail
+
+DURATION=${DURATION:-15}
+WARMUP=${WARMUP:-10}
+KAFKA_PARTITIONS=${KAFKA_PARTITIONS:-64}
+HEADERS=${HEADERS:-true}
+FLOOR_ARGS=${FLOOR_ARGS:-}
+FLOOR_ENV=${FLOOR_ENV:-}
+SKIP_BUILD=${SKIP_BUILD:-0}
+KEEP=${KEEP:-0}
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+. "$(dirname "$0")/lib.sh"
+command -v kcat >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kcat >/dev/null; }
+ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; } # ticks PID: user + system clock ticks so far
+
+tmp=$(mktemp -d /tmp/beacon-kafka-floor.XXXXXX)
+mock_pid= floor_pid=
+cleanup() {
+  local status=$?
+  [[ -n $floor_pid ]] && stop_pid "$floor_pid" 5
+  [[ -n $mock_pid ]] && stop_pid "$mock_pid" 5
+  if [[ $KEEP == 1 ]]; then say "kept $tmp"; else rm -rf "$tmp"; fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if [[ $SKIP_BUILD != 1 ]]; then
+  say "building the collector (for its mock cluster) and loadtest/KafkaFloor (Release)"
+  (cd "$root" && timeout 600 dotnet build Collector -c Release -nologo -clp:ErrorsOnly -v:q >"$tmp/build.log" 2>&1 \
+    && timeout 600 dotnet build loadtest/KafkaFloor -c Release -nologo -clp:ErrorsOnly -v:q >>"$tmp/build.log" 2>&1) \
+    || { cat "$tmp/build.log" >&2; die "build failed"; }
+fi
+cp -r "$root/Collector/bin/Release/net10.0" "$tmp/collector"
+cp -r "$root/loadtest/KafkaFloor/bin/Release/net10.0" "$tmp/floor"
+
+dotnet "$tmp/collector/Beacon.Collector.dll" mock-kafka --partitions "$KAFKA_PARTITIONS" >"$tmp/mock.out" 2>"$tmp/mock.log" &
+mock_pid=$!
+boot=
+for _ in $(seq 300); do
+  [[ -s $tmp/mock.out ]] && { boot=$(head -1 "$tmp/mock.out"); break; }
+  kill -0 "$mock_pid" 2>/dev/null || break
+  sleep 0.1
+done
+[[ -n $boot ]] || { cat "$tmp/mock.log" >&2; die "the mock Kafka cluster did not start"; }
+
+topics=(beacon.p0 beacon.p1 beacon.p2 beacon.p3)
+in_kafka() { # records in the four topics: the sum of every partition's end offset
+  local args=() t p
+  for t in "${topics[@]}"; do for ((p = 0; p < KAFKA_PARTITIONS; p++)); do args+=(-t "$t:$p:-1"); done; done
+  kcat -b "$boot" -Q "${args[@]}" 2>>"$tmp/kcat.log" | awk '$3 == "offset" { n += $4; seen++ } END { if (seen) print n; else print -1 }'
+}
+
+say "== Kafka floor: one producer thread, Beacon's producer settings, headers $HEADERS, ${DURATION}s after a ${WARMUP}s warm-up;" \
+  "$(nproc) CPUs; mock cluster, $KAFKA_PARTITIONS partitions per topic"
+# shellcheck disable=SC2086 # FLOOR_ENV and FLOOR_ARGS are lists
+env $FLOOR_ENV dotnet "$tmp/floor/KafkaFloor.dll" "$boot" --seconds "$DURATION" --warmup "$WARMUP" --headers "$HEADERS" \
+  $FLOOR_ARGS >"$tmp/floor.out" 2>"$tmp/floor.log" &
+floor_pid=$!
+until grep -q '^kafka-floor: warm-up done' "$tmp/floor.out"; do
+  kill -0 "$floor_pid" 2>/dev/null || break
+  sleep 0.05
+done
+mock_before=$(ticks "$mock_pid")
+status=0
+wait "$floor_pid" || status=$?
+floor_pid=
+mock_after=$(ticks "$mock_pid")
+line=$(grep '^kafka-floor: seconds' "$tmp/floor.out") || { cat "$tmp/floor.out" "$tmp/floor.log" >&2; die "no result line from KafkaFloor"; }
+((status == 0)) || say "KafkaFloor exited $status (failed deliveries)"
+say "$line"
+field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$line"; }
+awk -v hz="$(getconf CLK_TCK)" -v n="$(field delivered)" -v cpu="$(field cpu_s)" -v s="$(field seconds)" -v mock=$((mock_after - mock_before)) \
+  'BEGIN { if (n > 0) printf "events/s %.0f; CPU per event: producer %.2f us, mock brokers %.2f us, together %.2f us (%.2f cores)\n",
+    n / s, cpu / n * 1e6, mock / hz / n * 1e6, (cpu + mock / hz) / n * 1e6, (cpu + mock / hz) / s }'
+
+expected=$(field total_delivered)
+got=$(in_kafka)
+say "accounting: delivered (warm-up included) $expected; records in Kafka $got"
+if [[ $got == "$expected" && $status == 0 ]]; then say "accounting: OK"; exit 0; fi
+say "accounting: MISMATCH"
+exit 1
