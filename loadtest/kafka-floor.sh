@@ -6,10 +6,10 @@
 # loadtest/batch.sh's: the difference is everything Beacon does besides producing.
 #
 #   loadtest/kafka-floor.sh                                  # 15 s after a 10 s warm-up
-#   HEADERS=false loadtest/kafka-floor.sh                    # without Beacon's four headers
+#   HEADERS=true loadtest/kafka-floor.sh                     # with the four beacon.* headers (Beacon:Kafka:Headers=true)
 #   FLOOR_ARGS="--property linger.ms=10" loadtest/kafka-floor.sh
 #
-# Environment: DURATION (15), WARMUP (10), KAFKA_PARTITIONS (64 per topic), HEADERS (true), FLOOR_ARGS,
+# Environment: DURATION (15), WARMUP (10), KAFKA_PARTITIONS (64 per topic), HEADERS (false, as Beacon ships), FLOOR_ARGS,
 # FLOOR_ENV (environment for the producer process, e.g. LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2),
 # SKIP_BUILD (0), KEEP (0). Talks to 127.0.0.1 only. Exit status: 0 when every delivered record is in
 # Kafka's end offsets, 1 otherwise, 2 on setup errors.
@@ -18,7 +18,7 @@ set -euo pipefail
 DURATION=${DURATION:-15}
 WARMUP=${WARMUP:-10}
 KAFKA_PARTITIONS=${KAFKA_PARTITIONS:-64}
-HEADERS=${HEADERS:-true}
+HEADERS=${HEADERS:-false}
 FLOOR_ARGS=${FLOOR_ARGS:-}
 FLOOR_ENV=${FLOOR_ENV:-}
 SKIP_BUILD=${SKIP_BUILD:-0}

@@ -1,11 +1,12 @@
-// KafkaFloor BOOTSTRAP [--seconds S] [--warmup S] [--headers true|false] [--property KEY=VALUE ...]
+// KafkaFloor BOOTSTRAP [--seconds S] [--warmup S] [--headers false|true] [--property KEY=VALUE ...]
 // What one Kafka message per event costs on this machine when nothing else runs: one thread produces
-// ready-made records (a batch event's record, ~650 bytes of JSON; 4,096 distinct ones, made before the
-// run, each with its own event id, visitor key and times, used in turn) to beacon.p0..p3 as fast as the producer takes them, with Beacon's producer settings
-// (KafkaSink.ProducerConfigFor: acks=all, idempotence, zstd, linger 5 ms, status-only delivery reports)
-// and, by default, Beacon's four headers. No HTTP, no JSON parsing, no decoding, no routing, no spool.
-// Prints one line: "kafka-floor: seconds=… delivered=… failed=… per_s=… cpu_s=… queue_full=…", the
-// counts over the timed run only; loadtest/kafka-floor.sh adds the mock brokers' CPU.
+// ready-made records (a batch event's record, ~650 bytes of JSON; 4,096 distinct ones made before the
+// run, each with its own event id, visitor key and times, used in turn) to beacon.p0..p3 as fast as
+// the producer takes them, with Beacon's producer settings (KafkaSink.ProducerConfigFor: acks=all,
+// idempotence, zstd, linger 5 ms, status-only delivery reports) and, with --headers true, Beacon's four
+// headers (off by default, as in Beacon). No HTTP, no JSON parsing, no decoding, no routing, no spool.
+// Prints "kafka-floor: seconds=… delivered=… failed=… per_s=… cpu_s=… queue_full=…", counted over the
+// timed run only; loadtest/kafka-floor.sh adds the mock brokers' CPU.
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -14,13 +15,13 @@ using Confluent.Kafka;
 
 if (args.Length < 1)
 {
-    Console.Error.WriteLine("usage: KafkaFloor BOOTSTRAP [--seconds S] [--warmup S] [--headers true|false] [--property KEY=VALUE ...]");
+    Console.Error.WriteLine("usage: KafkaFloor BOOTSTRAP [--seconds S] [--warmup S] [--headers false|true] [--property KEY=VALUE ...]");
     return 2;
 }
 
 var seconds = double.Parse(Option("--seconds", "15"), CultureInfo.InvariantCulture);
 var warmup = double.Parse(Option("--warmup", "10"), CultureInfo.InvariantCulture);
-var withHeaders = bool.Parse(Option("--headers", "true"));
+var withHeaders = bool.Parse(Option("--headers", "false"));
 var options = new KafkaSinkOptions { BootstrapServers = args[0] };
 for (var i = 1; i < args.Length - 1; i++)
 {

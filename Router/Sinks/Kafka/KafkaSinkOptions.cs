@@ -16,12 +16,12 @@ public sealed class KafkaSinkOptions
     public IDictionary<string, string> Properties { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
     /// <summary>
-    /// Whether records carry the <see cref="KafkaHeaders"/> (schema, route, priority, sample rate) as Kafka
-    /// headers, so consumers can route and re-weight without parsing the JSON, which holds the same fields.
-    /// Default true. Turning them off saves librdkafka five allocations per record on the pipeline thread
-    /// (and their frees on the delivery thread); see docs/performance.md for what that measured.
+    /// Whether records also carry the <see cref="KafkaHeaders"/> (schema, route, priority, sample rate) as
+    /// Kafka headers, for consumers that route or re-weight without parsing the JSON, which holds the same
+    /// fields. Default false: they cost librdkafka five allocations per record on the pipeline thread, freed
+    /// on another thread — a third of the producer's CPU (docs/performance.md, loadtest/kafka-floor.sh).
     /// </summary>
-    public bool Headers { get; set; } = true;
+    public bool Headers { get; set; }
 
     /// <summary>How long shutdown waits for in-flight records before the rest are spooled. Default 15 s.</summary>
     public TimeSpan ShutdownFlushTimeout { get; set; } = TimeSpan.FromSeconds(15);

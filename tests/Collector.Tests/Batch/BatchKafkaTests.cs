@@ -52,6 +52,7 @@ public sealed class BatchKafkaTests : IDisposable
             Assert.Equal(1763712000000, json.GetProperty("sent_at").GetInt64());
             Assert.Equal("ios/2.1.0", json.GetProperty("sdk").GetString());
             Assert.Equal("batch", json.GetProperty("transport").GetString());
+            Assert.Empty(r.Message.Headers ?? []); // headers are opt-in (Beacon:Kafka:Headers)
         });
         Assert.Equal("6f9619ff8b86d011b42d00c04fc964ff", Encoding.UTF8.GetString(records.First(static r => Number(Json(r)) == 0).Message.Key));
         Assert.Equal("0d2a63a14c2e4bbb9c535d8e2b0e9f11", Encoding.UTF8.GetString(records.First(static r => Number(Json(r)) == 200).Message.Key));

@@ -34,7 +34,9 @@ public sealed class KafkaPipelineTests : IDisposable
     {
         const int total = 100_000;
         using var reader = new TopicReader(_bed.Cluster.BootstrapServers, KafkaTestBed.Topics);
-        await using var host = await CollectorHost.StartAsync(_bed.Settings());
+        var settings = _bed.Settings();
+        settings["Beacon:Kafka:Headers"] = "true";
+        await using var host = await CollectorHost.StartAsync(settings);
         var events = new[] { "pv", "order", "exp", "perf", "click" };
         var next = -1;
 

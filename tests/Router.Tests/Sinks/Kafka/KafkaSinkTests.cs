@@ -218,6 +218,7 @@ public sealed class KafkaSinkTests : IDisposable
         Assert.Equal(20, config.LingerMs);
         Assert.Equal("SASL_SSL", config.Get("security.protocol"));
         Assert.True(config.MessageTimeoutMs < options.ShutdownFlushTimeout.TotalMilliseconds);
+        Assert.False(options.Headers); // the JSON carries the same fields; headers are opt-in
 
         // The sink keeps each record's key, value and route itself: reports need only the status.
         Assert.Equal("status", config.DeliveryReportFields);
