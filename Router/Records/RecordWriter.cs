@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -74,8 +75,12 @@ public sealed class RecordWriter : IDisposable
     private static readonly JsonEncodedText[] Transports = [JsonEncodedText.Encode("pixel"), JsonEncodedText.Encode("beacon_post"), JsonEncodedText.Encode("batch")];
     private static readonly JsonEncodedText[] DeviceClasses = [.. Enum.GetValues<DeviceClass>().Select(static c => JsonEncodedText.Encode(c.ToString().ToLowerInvariant()))];
 
+    /// <summary>Pre-encoded <c>ua</c> objects, direct-mapped by parse result: user agents repeat, and the parser shares one result per user agent.</summary>
+    private const int AgentSlots = 256;
+
     private readonly ArrayBufferWriter<byte> _buffer = new(4096);
     private readonly Utf8JsonWriter _json;
+    private readonly (UserAgentInfo? Agent, byte[] Json)[] _agents = new (UserAgentInfo?, byte[])[AgentSlots];
 
     public RecordWriter()
     {
@@ -97,7 +102,15 @@ public sealed class RecordWriter : IDisposable
         WriteIfPresent(json, Platform, evt.Platform);
         json.WriteString(Route, route.Utf8Name);
         json.WriteString(PriorityName, Priorities[(int)route.Priority]);
-        json.WriteNumber(SampleRate, sampleRate);
+        if (sampleRate == 1.0)
+        {
+            json.WritePropertyName(SampleRate);
+            json.WriteRawValue("1"u8, skipInputValidation: true); // what WriteNumber writes for 1.0, without formatting a double
+        }
+        else
+        {
+            json.WriteNumber(SampleRate, sampleRate);
+        }
         json.WriteNumber(ReceivedAt, evt.ReceivedAtMs);
         if (evt.ClientTimeMs is { } clientTime)
         {
@@ -119,7 +132,11 @@ public sealed class RecordWriter : IDisposable
         WriteIfPresent(json, Referrer, evt.Referrer);
         WritePath(json, evt);
         WriteIfPresent(json, UserAgent, evt.UserAgent);
-        WriteParsedUserAgent(json, evt.ParsedUserAgent);
+        if (evt.ParsedUserAgent is { } agent)
+        {
+            json.WritePropertyName(Agent);
+            json.WriteRawValue(EncodedAgent(agent), skipInputValidation: true);
+        }
         WriteIfPresent(json, ClientIp, evt.ClientAddress);
         json.WriteString(Transport, Transports[(int)evt.Transport]);
         if (evt.PropertyCount > 0)
@@ -231,15 +248,28 @@ public sealed class RecordWriter : IDisposable
         }
     }
 
-    /// <summary>The enrichment: strings of the shared parse result, so writing them allocates nothing.</summary>
-    private static void WriteParsedUserAgent(Utf8JsonWriter json, UserAgentInfo? agent)
+    /// <summary>The <c>ua</c> object of a parse result, encoded on first sight and then copied: allocates only when a slot changes hands.</summary>
+    private byte[] EncodedAgent(UserAgentInfo agent)
     {
-        if (agent is null)
+        ref var slot = ref _agents[RuntimeHelpers.GetHashCode(agent) & (AgentSlots - 1)];
+        if (!ReferenceEquals(slot.Agent, agent))
         {
-            return;
+            var buffer = new ArrayBufferWriter<byte>(128);
+            using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = _json.Options.Encoder, SkipValidation = true }))
+            {
+                WriteParsedUserAgent(json, agent);
+            }
+
+            slot = (agent, buffer.WrittenSpan.ToArray());
         }
 
-        json.WriteStartObject(Agent);
+        return slot.Json;
+    }
+
+    /// <summary>The enrichment as a JSON object.</summary>
+    private static void WriteParsedUserAgent(Utf8JsonWriter json, UserAgentInfo agent)
+    {
+        json.WriteStartObject();
         json.WriteString(Browser, agent.BrowserFamily);
         if (agent.BrowserMajor is { } major)
         {

@@ -130,6 +130,24 @@ public sealed partial class RecordWriterTests : IDisposable
             names);
     }
 
+    [Fact]
+    public void Each_record_carries_its_own_user_agent_when_more_parse_results_than_encoded_slots_alternate()
+    {
+        // 600 distinct parse results share the writer's 256 pre-encoded slots: some must evict each other.
+        var events = Enumerable.Range(0, 600).Select(static i => new TestBeacon
+        {
+            Query = TestBeacon.Utf8("e=pv"),
+            UserAgent = TestBeacon.Utf8($"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{100 + i}.0.0.0 Safari/537.36"),
+        }.Decode()).ToArray();
+
+        foreach (var i in Enumerable.Range(0, 600).Concat(Enumerable.Range(0, 600).Reverse()).Concat(Enumerable.Range(0, 600)))
+        {
+            using var doc = WriteEvent(events[i], 1.0);
+            Assert.Equal($$"""{"browser":"Chrome","browser_major":"{{100 + i}}","os":"Windows","os_version":"10","device":"desktop","bot":false}""",
+                doc.RootElement.GetProperty("ua").GetRawText());
+        }
+    }
+
     [Theory]
     [InlineData("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
         """{"browser":"Mobile Safari","browser_major":"17","os":"iOS","os_version":"17.4","device":"mobile","bot":false}""")]
