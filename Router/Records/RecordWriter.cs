@@ -111,6 +111,7 @@ public sealed class RecordWriter : IDisposable
         {
             json.WriteNumber(SampleRate, sampleRate);
         }
+
         json.WriteNumber(ReceivedAt, evt.ReceivedAtMs);
         if (evt.ClientTimeMs is { } clientTime)
         {
@@ -137,6 +138,7 @@ public sealed class RecordWriter : IDisposable
             json.WritePropertyName(Agent);
             json.WriteRawValue(EncodedAgent(agent), skipInputValidation: true);
         }
+
         WriteIfPresent(json, ClientIp, evt.ClientAddress);
         json.WriteString(Transport, Transports[(int)evt.Transport]);
         if (evt.PropertyCount > 0)
