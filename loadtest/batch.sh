@@ -36,7 +36,6 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 command -v kcat >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kcat >/dev/null; }
 command -v curl >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null; }
 
-ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; } # ticks PID: user + system clock ticks so far
 
 # thread_cpu PID: one line per thread, "ticks<TAB>group": user + system clock ticks so far, and the
 # thread's group by name (threads that ended before the snapshot are only in the process total).
@@ -82,16 +81,7 @@ fi
 cp -r "$root/Collector/bin/Release/net10.0" "$tmp/collector"
 cp -r "$root/loadtest/BatchLoad/bin/Release/net10.0" "$tmp/load"
 
-# The mock cluster (the collector's own command): prints the bootstrap servers, runs until SIGTERM.
-dotnet "$tmp/collector/Beacon.Collector.dll" mock-kafka --partitions "$KAFKA_PARTITIONS" >"$tmp/mock.out" 2>"$tmp/mock.log" &
-mock_pid=$!
-boot=
-for _ in $(seq 300); do
-  [[ -s $tmp/mock.out ]] && { boot=$(head -1 "$tmp/mock.out"); break; }
-  kill -0 "$mock_pid" 2>/dev/null || break
-  sleep 0.1
-done
-[[ -n $boot ]] || { cat "$tmp/mock.log" >&2; die "the mock Kafka cluster did not start"; }
+start_mock_kafka "$tmp/collector/Beacon.Collector.dll" "$KAFKA_PARTITIONS" "$tmp"
 
 topics=(beacon.p0 beacon.p1 beacon.p2 beacon.p3 beacon.dlq)
 if [[ $ACCOUNTING == consume ]]; then
@@ -101,13 +91,7 @@ if [[ $ACCOUNTING == consume ]]; then
   consumer_pid=$!
 fi
 
-# in_kafka: records in the five topics, the sum of every partition's end offset (the mock forgets old
-# data past a few MiB per partition, but never moves an end offset back).
-in_kafka() {
-  local args=() t p
-  for t in "${topics[@]}"; do for ((p = 0; p < KAFKA_PARTITIONS; p++)); do args+=(-t "$t:$p:-1"); done; done
-  kcat -b "$boot" -Q "${args[@]}" 2>>"$tmp/kcat.log" | awk '$3 == "offset" { n += $4; seen++ } END { if (seen) print n; else print -1 }'
-}
+in_kafka() { end_offsets "$boot" "$KAFKA_PARTITIONS" "${topics[@]}" 2>>"$tmp/kcat.log"; } # records in the five topics
 
 port=$(free_port)
 admin_port=$(free_port)

@@ -28,7 +28,6 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 . "$(dirname "$0")/lib.sh"
 command -v kcat >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kcat >/dev/null; }
-ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; } # ticks PID: user + system clock ticks so far
 
 tmp=$(mktemp -d /tmp/beacon-kafka-floor.XXXXXX)
 mock_pid= floor_pid=
@@ -51,22 +50,9 @@ fi
 cp -r "$root/Collector/bin/Release/net10.0" "$tmp/collector"
 cp -r "$root/loadtest/KafkaFloor/bin/Release/net10.0" "$tmp/floor"
 
-dotnet "$tmp/collector/Beacon.Collector.dll" mock-kafka --partitions "$KAFKA_PARTITIONS" >"$tmp/mock.out" 2>"$tmp/mock.log" &
-mock_pid=$!
-boot=
-for _ in $(seq 300); do
-  [[ -s $tmp/mock.out ]] && { boot=$(head -1 "$tmp/mock.out"); break; }
-  kill -0 "$mock_pid" 2>/dev/null || break
-  sleep 0.1
-done
-[[ -n $boot ]] || { cat "$tmp/mock.log" >&2; die "the mock Kafka cluster did not start"; }
+start_mock_kafka "$tmp/collector/Beacon.Collector.dll" "$KAFKA_PARTITIONS" "$tmp"
 
 topics=(beacon.p0 beacon.p1 beacon.p2 beacon.p3)
-in_kafka() { # records in the four topics: the sum of every partition's end offset
-  local args=() t p
-  for t in "${topics[@]}"; do for ((p = 0; p < KAFKA_PARTITIONS; p++)); do args+=(-t "$t:$p:-1"); done; done
-  kcat -b "$boot" -Q "${args[@]}" 2>>"$tmp/kcat.log" | awk '$3 == "offset" { n += $4; seen++ } END { if (seen) print n; else print -1 }'
-}
 
 say "== Kafka floor: one producer thread, Beacon's producer settings, headers $HEADERS, ${DURATION}s after a ${WARMUP}s warm-up;" \
   "$(nproc) CPUs; mock cluster, $KAFKA_PARTITIONS partitions per topic"
@@ -92,7 +78,7 @@ awk -v hz="$(getconf CLK_TCK)" -v n="$(field delivered)" -v cpu="$(field cpu_s)"
     n / s, cpu / n * 1e6, mock / hz / n * 1e6, (cpu + mock / hz) / n * 1e6, (cpu + mock / hz) / s }'
 
 expected=$(field total_delivered)
-got=$(in_kafka)
+got=$(end_offsets "$boot" "$KAFKA_PARTITIONS" "${topics[@]}" 2>>"$tmp/kcat.log")
 say "accounting: delivered (warm-up included) $expected; records in Kafka $got"
 if [[ $got == "$expected" && $status == 0 ]]; then say "accounting: OK"; exit 0; fi
 say "accounting: MISMATCH"

@@ -1,5 +1,5 @@
 # Shell helpers the load scripts share (sourced, not run): messages, stopping a process, a free
-# loopback port, waiting for an HTTP answer.
+# loopback port, waiting for an HTTP answer, CPU ticks, librdkafka's mock cluster and its end offsets.
 say() { printf '%s\n' "$*"; }
 die() { printf '%s: %s\n' "${0##*/}" "$*" >&2; exit 2; }
 
@@ -27,4 +27,29 @@ wait_http() { # wait_http URL SECONDS PID: until URL answers 2xx; fails if PID e
     ((SECONDS < deadline)) || return 1
     sleep 0.2
   done
+}
+
+ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; } # ticks PID: user + system clock ticks so far
+
+start_mock_kafka() { # start_mock_kafka COLLECTOR_DLL PARTITIONS DIR: librdkafka's mock cluster (the collector's own
+  # mock-kafka command: it creates Beacon's topics, prints the bootstrap servers, runs until SIGTERM) in the
+  # background, output in DIR/mock.out and DIR/mock.log; sets mock_pid and boot, or dies
+  dotnet "$1" mock-kafka --partitions "$2" >"$3/mock.out" 2>"$3/mock.log" &
+  mock_pid=$!
+  boot=
+  for _ in $(seq 300); do
+    [[ -s $3/mock.out ]] && { boot=$(head -1 "$3/mock.out"); return 0; }
+    kill -0 "$mock_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  cat "$3/mock.log" >&2
+  die "the mock Kafka cluster did not start"
+}
+
+end_offsets() { # end_offsets BOOT PARTITIONS TOPIC...: records in the topics, the sum of every partition's end offset
+  # (-1 when kcat got no answer). The mock forgets a partition's old data past a few MiB, but never moves an end offset back.
+  local boot=$1 partitions=$2 args=() t p
+  shift 2
+  for t in "$@"; do for ((p = 0; p < partitions; p++)); do args+=(-t "$t:$p:-1"); done; done
+  kcat -b "$boot" -Q "${args[@]}" | awk '$3 == "offset" { n += $4; seen++ } END { if (seen) print n; else print -1 }'
 }

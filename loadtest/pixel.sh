@@ -136,18 +136,7 @@ if [[ $SINK == kafka ]]; then
   # The collector's own command: it creates Beacon's topics, prints the bootstrap servers as its
   # first line and runs until SIGTERM. The mock silently forgets a partition's oldest data past
   # ~5 MiB, hence many partitions and a consumer that reads while the load runs.
-  dotnet "$dll" mock-kafka --partitions "$KAFKA_PARTITIONS" >"$tmp/mock-kafka.out" 2>"$tmp/mock-kafka.log" &
-  mock_pid=$!
-  boot=
-  for _ in $(seq 300); do
-    if [[ -s $tmp/mock-kafka.out ]] && (($(wc -l <"$tmp/mock-kafka.out") >= 1)); then
-      boot=$(head -1 "$tmp/mock-kafka.out")
-      break
-    fi
-    kill -0 "$mock_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  [[ -n $boot ]] || { cat "$tmp/mock-kafka.log" >&2; die "the mock Kafka cluster did not start"; }
+  start_mock_kafka "$dll" "$KAFKA_PARTITIONS" "$tmp"
 
   # One balanced consumer (own group, from the beginning) for every Beacon topic, unbuffered, one
   # line per record: "<topic> <value>". It runs through warm-up and run, and stops after the drain.
@@ -182,7 +171,7 @@ if [[ $SINK == kafka ]]; then
   [[ $code == 2?? ]] || die "the probe pixel was answered ${code:-nothing}"
   until grep -q "\"n\":\"$probe_n\"" "$tmp/kafka.out"; do
     kill -0 "$consumer_pid" 2>/dev/null || { cat "$tmp/kcat.log" >&2; die "kcat exited"; }
-    kill -0 "$mock_pid" 2>/dev/null || { cat "$tmp/mock-kafka.log" >&2; die "the mock Kafka cluster exited"; }
+    kill -0 "$mock_pid" 2>/dev/null || { cat "$tmp/mock.log" >&2; die "the mock Kafka cluster exited"; }
     ((SECONDS - probe_started < 60)) \
       || { cat "$tmp/kcat.log" >&2; tail -20 "$tmp/collector.log" >&2; die "the probe pixel never reached the consumer"; }
     sleep 0.2
