@@ -73,9 +73,7 @@ trap 'exit 130' INT TERM
 
 if [[ $SKIP_BUILD != 1 ]]; then
   say "building the collector and the load client (Release)"
-  (cd "$root" && timeout 600 dotnet build Collector -c Release -nologo -clp:ErrorsOnly -v:q >"$tmp/build.log" 2>&1 \
-    && timeout 600 dotnet build loadtest/BatchLoad -c Release -nologo -clp:ErrorsOnly -v:q >>"$tmp/build.log" 2>&1) \
-    || { cat "$tmp/build.log" >&2; die "build failed"; }
+  build_release "$tmp/build.log" Collector loadtest/BatchLoad
 fi
 # Private copies: a concurrent build rewriting bin/Release must not change a running process.
 cp -r "$root/Collector/bin/Release/net10.0" "$tmp/collector"
@@ -118,10 +116,7 @@ dotnet "$tmp/load/BatchLoad.dll" "http://127.0.0.1:$port" --connections "$CONNEC
   --events "$EVENTS" --warmup "$WARMUP" >"$tmp/load.out" &
 load_pid=$!
 # The collector's CPU is counted over the timed run only: the client says when its warm-up is over.
-until grep -q '^batch-load: warm-up done' "$tmp/load.out"; do
-  kill -0 "$load_pid" 2>/dev/null || break
-  sleep 0.05
-done
+wait_for_line "$tmp/load.out" '^batch-load: warm-up done' "$load_pid"
 cpu_before=$(ticks "$collector_pid")
 thread_cpu "$collector_pid" >"$tmp/threads.before"
 mock_before=$(ticks "$mock_pid") consumer_before=$([[ -n $consumer_pid ]] && ticks "$consumer_pid" || echo 0)

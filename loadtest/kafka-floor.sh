@@ -43,9 +43,7 @@ trap 'exit 130' INT TERM
 
 if [[ $SKIP_BUILD != 1 ]]; then
   say "building the collector (for its mock cluster) and loadtest/KafkaFloor (Release)"
-  (cd "$root" && timeout 600 dotnet build Collector -c Release -nologo -clp:ErrorsOnly -v:q >"$tmp/build.log" 2>&1 \
-    && timeout 600 dotnet build loadtest/KafkaFloor -c Release -nologo -clp:ErrorsOnly -v:q >>"$tmp/build.log" 2>&1) \
-    || { cat "$tmp/build.log" >&2; die "build failed"; }
+  build_release "$tmp/build.log" Collector loadtest/KafkaFloor
 fi
 cp -r "$root/Collector/bin/Release/net10.0" "$tmp/collector"
 cp -r "$root/loadtest/KafkaFloor/bin/Release/net10.0" "$tmp/floor"
@@ -60,10 +58,7 @@ say "== Kafka floor: one producer thread, Beacon's producer settings, headers $H
 env $FLOOR_ENV dotnet "$tmp/floor/KafkaFloor.dll" "$boot" --seconds "$DURATION" --warmup "$WARMUP" --headers "$HEADERS" \
   $FLOOR_ARGS >"$tmp/floor.out" 2>"$tmp/floor.log" &
 floor_pid=$!
-until grep -q '^kafka-floor: warm-up done' "$tmp/floor.out"; do
-  kill -0 "$floor_pid" 2>/dev/null || break
-  sleep 0.05
-done
+wait_for_line "$tmp/floor.out" '^kafka-floor: warm-up done' "$floor_pid"
 mock_before=$(ticks "$mock_pid")
 status=0
 wait "$floor_pid" || status=$?

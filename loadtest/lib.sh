@@ -1,5 +1,6 @@
 # Shell helpers the load scripts share (sourced, not run): messages, stopping a process, a free
-# loopback port, waiting for an HTTP answer, CPU ticks, librdkafka's mock cluster and its end offsets.
+# loopback port, waiting for an HTTP answer or a line of output, Release builds, CPU ticks, librdkafka's
+# mock cluster and its end offsets.
 say() { printf '%s\n' "$*"; }
 die() { printf '%s: %s\n' "${0##*/}" "$*" >&2; exit 2; }
 
@@ -52,4 +53,21 @@ end_offsets() { # end_offsets BOOT PARTITIONS TOPIC...: records in the topics, t
   shift 2
   for t in "$@"; do for ((p = 0; p < partitions; p++)); do args+=(-t "$t:$p:-1"); done; done
   kcat -b "$boot" -Q "${args[@]}" | awk '$3 == "offset" { n += $4; seen++ } END { if (seen) print n; else print -1 }'
+}
+
+wait_for_line() { # wait_for_line FILE REGEX PID: until a line of FILE matches REGEX, or PID has exited
+  until grep -q "$2" "$1"; do
+    kill -0 "$3" 2>/dev/null || return 0
+    sleep 0.05
+  done
+}
+
+build_release() { # build_release LOG PROJECT...: dotnet build -c Release of each project (paths from the repository root); dies on failure
+  local log=$1 project
+  shift
+  : >"$log"
+  for project in "$@"; do
+    (cd "$(dirname "${BASH_SOURCE[0]}")/.." && timeout 600 dotnet build "$project" -c Release -nologo -clp:ErrorsOnly -v:q >>"$log" 2>&1) \
+      || { cat "$log" >&2; die "build of $project failed"; }
+  done
 }
