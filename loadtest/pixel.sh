@@ -113,16 +113,10 @@ trap 'exit 130' INT TERM
 # ---------------------------------------------------------------- build and start the collector
 if [[ $SKIP_BUILD != 1 ]]; then
   say "building the collector (Release)"
-  (cd "$root" && timeout 600 dotnet build Collector -c Release -nologo -clp:ErrorsOnly -v:q >"$tmp/build.log" 2>&1) \
-    || { cat "$tmp/build.log" >&2; die "build failed"; }
-  if ((FLOOR)); then
-    (cd "$root" && timeout 600 dotnet build loadtest/KestrelFloor -c Release -nologo -clp:ErrorsOnly -v:q >>"$tmp/build.log" 2>&1) \
-      || { cat "$tmp/build.log" >&2; die "build of loadtest/KestrelFloor failed"; }
-  fi
-  if [[ -n $FIXED_RATE ]]; then
-    (cd "$root" && timeout 600 dotnet build loadtest/PixelRate -c Release -nologo -clp:ErrorsOnly -v:q >>"$tmp/build.log" 2>&1) \
-      || { cat "$tmp/build.log" >&2; die "build of loadtest/PixelRate failed"; }
-  fi
+  projects=(Collector)
+  ((FLOOR)) && projects+=(loadtest/KestrelFloor)
+  [[ -n $FIXED_RATE ]] && projects+=(loadtest/PixelRate)
+  build_release "$tmp/build.log" "${projects[@]}"
 fi
 [[ -f $dll ]] || die "no $dll (build first, or unset SKIP_BUILD)"
 # Run a private copy: a concurrent build (test.sh, an IDE) rewriting bin/Release under a running
