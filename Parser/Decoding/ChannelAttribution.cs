@@ -47,15 +47,16 @@ internal static class ChannelAttribution
         }
     }
 
-    private static ChannelField? FieldOf(ReadOnlySpan<byte> key) => key switch
+    private static ChannelField? FieldOf(ReadOnlySpan<byte> key) => key.Length switch
     {
-        _ when key.SequenceEqual("utm_source"u8) => ChannelField.UtmSource,
-        _ when key.SequenceEqual("utm_medium"u8) => ChannelField.UtmMedium,
-        _ when key.SequenceEqual("utm_campaign"u8) => ChannelField.UtmCampaign,
-        _ when key.SequenceEqual("utm_term"u8) => ChannelField.UtmTerm,
-        _ when key.SequenceEqual("utm_content"u8) => ChannelField.UtmContent,
-        _ when key.SequenceEqual("source"u8) => ChannelField.Source,
-        _ when key.SequenceEqual("ref"u8) => ChannelField.Ref,
+        // By length first: most keys of a page URL are none of these and fail at the length.
+        3 when key.SequenceEqual("ref"u8) => ChannelField.Ref,
+        6 when key.SequenceEqual("source"u8) => ChannelField.Source,
+        8 when key.SequenceEqual("utm_term"u8) => ChannelField.UtmTerm,
+        10 when key.SequenceEqual("utm_source"u8) => ChannelField.UtmSource,
+        10 when key.SequenceEqual("utm_medium"u8) => ChannelField.UtmMedium,
+        11 when key.SequenceEqual("utm_content"u8) => ChannelField.UtmContent,
+        12 when key.SequenceEqual("utm_campaign"u8) => ChannelField.UtmCampaign,
         _ => null,
     };
 }

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Beacon.Parser.Enrichment;
@@ -14,6 +15,20 @@ namespace Beacon.Parser.Enrichment;
 public sealed class ClientAddressResolver
 {
     private const int MaxAddressText = 64;
+
+    /// <summary>"0." … "255.": an octet's digits and a dot in the low 4 bytes, the count of both above them.</summary>
+    private static readonly ulong[] OctetText = [.. Enumerable.Range(0, 256).Select(static octet =>
+    {
+        var text = $"{octet}.";
+        var packed = (ulong)text.Length << 32;
+        for (var i = 0; i < text.Length; i++)
+        {
+            packed |= (ulong)text[i] << (8 * i);
+        }
+
+        return packed;
+    })];
+
     private readonly (uint Network, uint Mask)[] _trustedV4;
     private readonly IPNetwork[] _trustedV6;
     private readonly int _ipv4Bits;
@@ -125,32 +140,33 @@ public sealed class ClientAddressResolver
         return false;
     }
 
-    private int Anonymize(ReadOnlySpan<byte> address, Span<byte> destination)
+    private int Anonymize(ReadOnlySpan<byte> address, Span<byte> destination) =>
+        TryParseIPv4(address, out var v4) ? FormatIPv4(AnonymizeIPv4(v4), destination) : AnonymizeOther(address, destination);
+
+    private uint AnonymizeIPv4(uint address) => _ipv4Bits == 32 ? 0 : address & (uint.MaxValue << _ipv4Bits);
+
+    /// <summary>IPv6 in its usual forms on spans; <see cref="IPAddress"/> only for the rest (zones, dotted tails).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // keeps the IPv4 path free of this one's stack buffer
+    private int AnonymizeOther(ReadOnlySpan<byte> address, Span<byte> destination)
     {
-        // IPv4 and the usual IPv6 forms on spans; IPAddress only for the rest (zones, dotted tails).
-        var v4 = 0u;
         Span<byte> bytes = stackalloc byte[16];
-        var isV4 = TryParseIPv4(address, out v4);
-        if (!isV4 && !IPv6Text.TryParse(address, bytes))
+        if (!IPv6Text.TryParse(address, bytes))
         {
-            if (!TryParse(address, out v4, out var parsed))
+            if (!TryParse(address, out var v4, out var parsed))
             {
                 return 0; // not an address: write none rather than something unverified
             }
 
-            isV4 = parsed is null;
-            parsed?.TryWriteBytes(bytes, out _);
-        }
-        else if (!isV4 && IsIPv4Mapped(bytes))
-        {
-            isV4 = true;
-            v4 = BinaryPrimitives.ReadUInt32BigEndian(bytes[12..]);
-        }
+            if (parsed is null)
+            {
+                return FormatIPv4(AnonymizeIPv4(v4), destination);
+            }
 
-        if (isV4)
+            parsed.TryWriteBytes(bytes, out _);
+        }
+        else if (IsIPv4Mapped(bytes))
         {
-            var kept = _ipv4Bits == 32 ? 0 : v4 & (uint.MaxValue << _ipv4Bits);
-            return FormatIPv4(kept, destination);
+            return FormatIPv4(AnonymizeIPv4(BinaryPrimitives.ReadUInt32BigEndian(bytes[12..])), destination);
         }
 
         ZeroLowBits(bytes, _ipv6Bits);
@@ -242,29 +258,21 @@ public sealed class ClientAddressResolver
 
     private static int FormatIPv4(uint address, Span<byte> destination)
     {
+        if (destination.Length < 4 * 4)
+        {
+            throw new ArgumentException("Too short for an IPv4 address.", nameof(destination));
+        }
+
+        // Each octet from a table of its digits, written 4 bytes at a time; the next write covers the spare ones.
         var written = 0;
         for (var shift = 24; shift >= 0; shift -= 8)
         {
-            if (shift != 24)
-            {
-                destination[written++] = (byte)'.';
-            }
-
-            var part = (int)((address >> shift) & 0xFF);
-            if (part >= 100)
-            {
-                destination[written++] = (byte)('0' + (part / 100));
-            }
-
-            if (part >= 10)
-            {
-                destination[written++] = (byte)('0' + (part / 10 % 10));
-            }
-
-            destination[written++] = (byte)('0' + (part % 10));
+            var octet = OctetText[(int)((address >> shift) & 0xFF)];
+            BinaryPrimitives.WriteUInt32LittleEndian(destination[written..], (uint)octet);
+            written += (int)(octet >> 32);
         }
 
-        return written;
+        return written - 1; // no '.' after the last octet
     }
 
     private static void ZeroLowBits(Span<byte> bytes, int bits)

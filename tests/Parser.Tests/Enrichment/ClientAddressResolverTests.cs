@@ -50,6 +50,20 @@ public sealed class ClientAddressResolverTests
     }
 
     [Fact]
+    public void Every_octet_is_written_back_as_it_was_parsed()
+    {
+        var whole = Resolver(trusted: [], ipv4Bits: 0, ipv6Bits: 0);
+        for (var octet = 0; octet < 256; octet++)
+        {
+            var address = $"{octet}.{255 - octet}.{octet / 10}.{(octet * 7) % 256}";
+            Assert.Equal(address, Resolve(whole, address, "", ""));
+        }
+
+        Assert.Equal("255.255.255.255", Resolve(whole, "255.255.255.255", "", ""));
+        Assert.Equal("0.0.0.0", Resolve(whole, "0.0.0.0", "", ""));
+    }
+
+    [Fact]
     public void A_single_trusted_address_counts_as_a_network_of_one()
     {
         var one = Resolver(trusted: ["127.0.0.1"]);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Beacon.Parser.Enrichment;
 using Beacon.Router.Tests;
@@ -140,6 +141,31 @@ public sealed class UserAgentParserTests
 
         Assert.NotSame(first, again);
         Assert.Equivalent(first, again);
+    }
+
+    [Fact]
+    public void Threads_sharing_a_cache_that_keeps_turning_over_each_get_their_own_user_agents_result()
+    {
+        // 200 User-Agents through 8 entries on 4 threads: entries are dropped, moved and looked up
+        // again all the time, and some share a slot of the cache's front index.
+        var parser = new UserAgentParser(new ParserOptions { UserAgentCacheSize = 8 });
+        var userAgents = Enumerable.Range(0, 200).Select(static i => Utf8($"Mozilla/5.0 (X11; Linux x86_64; rv:{i}.0) Gecko/20100101 Firefox/{i}.0")).ToArray();
+        var wrong = 0;
+
+        Parallel.For(0, 4, worker =>
+        {
+            for (var n = 0; n < 5_000; n++)
+            {
+                var i = ((n * 7) + (worker * 13)) % (n % 3 == 0 ? userAgents.Length : 6); // some few often, the rest rarely
+                if (parser.Parse(userAgents[i]).BrowserMajor != i.ToString(CultureInfo.InvariantCulture))
+                {
+                    Interlocked.Increment(ref wrong);
+                }
+            }
+        });
+
+        Assert.Equal(0, wrong);
+        Assert.True(parser.CachedCount <= 8, $"held {parser.CachedCount}");
     }
 
     [Fact]
