@@ -91,6 +91,8 @@ public sealed class BeaconDecoder(ParserOptions options, TimeProvider? time = nu
         var pairs = PairScanner.Scan(query, parts, marks, out var ascii);
         var escapes = PairScanner.Escapes(marks, query.Length);
         var wellFormed = ascii || Utf8.IsValid(query);
+        var limited = _limits.Configured; // read once, not through two objects per pair
+        var defaultLimit = _limits.Default;
         for (var i = 0; i < pairs; i++)
         {
             var keyPart = parts[2 * i];
@@ -114,7 +116,7 @@ public sealed class BeaconDecoder(ParserOptions options, TimeProvider? time = nu
                 return false;
             }
 
-            if (_limits.Configured || value.Length > _limits.Default)
+            if (limited || value.Length > defaultLimit)
             {
                 var (limit, truncate) = _limits.For(into.Slice(key));
                 if (value.Length > limit)
@@ -201,6 +203,7 @@ public sealed class BeaconDecoder(ParserOptions options, TimeProvider? time = nu
     }
 
     /// <summary>Short parameter names keep pixel URLs small; docs/protocol.md lists them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // once per pair
     internal static EventField Classify(ReadOnlySpan<byte> key) => key.Length switch
     {
         1 => key[0] switch
