@@ -3,24 +3,28 @@ using System.Globalization;
 using System.Reflection;
 using System.Runtime.Loader;
 
-// SideBySide BEFORE_DIR AFTER_DIR [--class PipelineBenchmarks] [--method DecodeAndEnrich] [--seconds 20]
+// SideBySide BEFORE_DIR AFTER_DIR [--class PipelineBenchmarks] [--method DecodeAndEnrich] [--seconds 20] [--load-after-first]
 // Loads Beacon.Benchmarks.dll from two build directories into two load contexts of one process and
 // times one benchmark method of each in turn: before, after, after, before, for the given seconds.
 // On this shared VM a process's speed varies by up to 2x from one start to the next (where it lands,
 // what the tiered JIT made of it), which drowns a 10 % change between two BenchmarkDotNet runs; in
 // one process both builds see the same machine at the same moment. Prints ns per call for each build
-// (min, p10, median of the samples) and the median of the rounds' after/before ratios.
+// (min, p10, median of the samples) and the median of the rounds' after/before ratios. The build
+// loaded first can come out a few per cent faster or slower for that reason alone: run it both ways
+// (--load-after-first), as benchmarks/side-by-side.sh does.
 if (args.Length < 2)
 {
-    Console.Error.WriteLine("usage: SideBySide BEFORE_DIR AFTER_DIR [--class PipelineBenchmarks] [--method DecodeAndEnrich] [--seconds 20]");
+    Console.Error.WriteLine("usage: SideBySide BEFORE_DIR AFTER_DIR [--class PipelineBenchmarks] [--method DecodeAndEnrich] [--seconds 20] [--load-after-first]");
     return 2;
 }
 
 var className = Option("--class", "PipelineBenchmarks");
 var methodName = Option("--method", "DecodeAndEnrich");
 var seconds = double.Parse(Option("--seconds", "20"), CultureInfo.InvariantCulture);
+var afterFirst = args.Contains("--load-after-first");
+var after = afterFirst ? Load(args[1]) : null;
 var before = Load(args[0]);
-var after = Load(args[1]);
+after ??= Load(args[1]);
 
 const int CallsPerSample = 20_000;
 var beforeSamples = new List<double>();
@@ -43,7 +47,7 @@ beforeSamples.Sort();
 afterSamples.Sort();
 ratios.Sort();
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"{className}.{methodName}: before {Summary(beforeSamples)} | after {Summary(afterSamples)} | " +
+    $"{className}.{methodName} ({(afterFirst ? "after" : "before")} loaded first): before {Summary(beforeSamples)} | after {Summary(afterSamples)} | " +
     $"after/before: median of {ratios.Count} rounds {ratios[ratios.Count / 2]:F3} (middle half {ratios[ratios.Count / 4]:F3}–{ratios[3 * ratios.Count / 4]:F3})"));
 return 0;
 
