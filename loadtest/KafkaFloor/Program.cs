@@ -3,7 +3,7 @@
 // ready-made records (a batch event's record, ~650 bytes of JSON; 4,096 distinct ones made before the
 // run, each with its own event id, visitor key and times, used in turn) to beacon.p0..p3 as fast as
 // the producer takes them, with Beacon's producer settings (KafkaSink.ProducerConfigFor: acks=all,
-// idempotence, zstd, linger 5 ms, status-only delivery reports) and, with --headers true, Beacon's four
+// idempotence, lz4, linger 5 ms, status-only delivery reports) and, with --headers true, Beacon's four
 // headers (off by default, as in Beacon). No HTTP, no JSON parsing, no decoding, no routing, no spool.
 // Prints "kafka-floor: seconds=… delivered=… failed=… per_s=… cpu_s=… queue_full=…", counted over the
 // timed run only; loadtest/kafka-floor.sh adds the mock brokers' CPU.

@@ -10,7 +10,7 @@ public sealed class KafkaSinkOptions
 
     /// <summary>
     /// Any librdkafka producer property (e.g. "security.protocol", "sasl.mechanism", "linger.ms"),
-    /// applied over Beacon's defaults: acks=all, idempotence, zstd, linger.ms=5, a bounded queue and
+    /// applied over Beacon's defaults: acks=all, idempotence, lz4, linger.ms=5, a bounded queue and
     /// message.timeout.ms=10000 (a failed record reaches the spool within seconds).
     /// </summary>
     public IDictionary<string, string> Properties { get; } = new Dictionary<string, string>(StringComparer.Ordinal);

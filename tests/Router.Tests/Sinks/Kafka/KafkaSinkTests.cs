@@ -214,7 +214,7 @@ public sealed class KafkaSinkTests : IDisposable
 
         Assert.Equal(Acks.All, config.Acks);
         Assert.True(config.EnableIdempotence);
-        Assert.Equal(CompressionType.Zstd, config.CompressionType);
+        Assert.Equal(CompressionType.Lz4, config.CompressionType);
         Assert.Equal(20, config.LingerMs);
         Assert.Equal("SASL_SSL", config.Get("security.protocol"));
         Assert.True(config.MessageTimeoutMs < options.ShutdownFlushTimeout.TotalMilliseconds);
