@@ -56,7 +56,7 @@ end_offsets() { # end_offsets BOOT PARTITIONS TOPIC...: records in the topics, t
 }
 
 wait_for_line() { # wait_for_line FILE REGEX PID: until a line of FILE matches REGEX, or PID has exited
-  until grep -q "$2" "$1"; do
+  until grep -qs "$2" "$1"; do # -s: the writer may not have created FILE yet
     kill -0 "$3" 2>/dev/null || return 0
     sleep 0.05
   done
