@@ -144,13 +144,14 @@
   const holdKey = () => '_bk_hold:' + cfg.app;
   const held = () => (load(local, holdKey()) || []).filter((x) => now() - x[0] < (cfg.holdMaxAge || 864e5));
 
-  // Sends, holds or skips one event as the rules say.
-  function obey(p, leaving) {
+  // Sends, holds or skips one event as the rules say. An event held again keeps the time it was
+  // first held at (heldAt), so holdMaxAge bounds how long it waits in all, not since the last look.
+  function obey(p, leaving, heldAt) {
     const r = rule(p);
     const action = r && r.action;
     if (action === 'hold') {
       const list = held();
-      list.push([now(), p]);
+      list.push([heldAt || now(), p]);
       save(local, holdKey(), list.slice(-(cfg.holdMax || 500)));
       schedule();
     } else if (action !== 'drop' && (action !== 'sample' || sampledIn(r))) {
@@ -163,7 +164,7 @@
     const list = held();
     if (list.length) {
       save(local, holdKey(), []);
-      list.forEach((x) => obey(x[1], false));
+      list.forEach((x) => obey(x[1], false, x[0]));
     }
   }
 

@@ -14,6 +14,7 @@ internal sealed class TrackerSession : IAsyncDisposable
 {
     private static readonly TimeSpan RecordTimeout = TimeSpan.FromSeconds(20);
     private readonly ConcurrentQueue<IRequest> _requests = new();
+    private int _configLookups; // GET /v1/config requests the page has made and not yet seen answered
 
     private TrackerSession(PageServer pages, CollectorHost collector, IBrowserContext context, IPage page)
     {
@@ -27,8 +28,22 @@ internal sealed class TrackerSession : IAsyncDisposable
             if (request.Url.StartsWith(prefix, StringComparison.Ordinal) && !request.Url.EndsWith("/beacon.js", StringComparison.Ordinal))
             {
                 _requests.Enqueue(request);
+                if (IsConfigLookup(request))
+                {
+                    Interlocked.Increment(ref _configLookups);
+                }
             }
         };
+        context.RequestFinished += (_, request) => Answered(request);
+        context.RequestFailed += (_, request) => Answered(request);
+
+        void Answered(IRequest request)
+        {
+            if (request.Url.StartsWith(prefix, StringComparison.Ordinal) && IsConfigLookup(request))
+            {
+                Interlocked.Decrement(ref _configLookups);
+            }
+        }
     }
 
     public PageServer Pages { get; }
@@ -76,6 +91,27 @@ internal sealed class TrackerSession : IAsyncDisposable
         var start = new DateTime(2026, 11, 21, 10, 0, 0, DateTimeKind.Utc);
         await Page.Clock.InstallAsync(new() { TimeDate = start });
         await Page.Clock.PauseAtAsync(start.AddSeconds(1));
+    }
+
+    /// <summary>
+    /// Moves the paused clock on, then waits (bounded) until every rule look-up that set off has been
+    /// answered and the page has had a moment to act on it. Without the wait, an answer that lands after
+    /// the clock stopped arms its next timer on a clock that no longer moves, and whether a test sees a
+    /// lifted hold would depend on the machine's speed.
+    /// </summary>
+    public async Task RunClockAsync(long milliseconds)
+    {
+        await Page.Clock.RunForAsync(milliseconds);
+        using var timeout = new CancellationTokenSource(RecordTimeout);
+        for (var quiet = 0; quiet < 3; quiet = Volatile.Read(ref _configLookups) == 0 ? quiet + 1 : 0)
+        {
+            if (timeout.IsCancellationRequested)
+            {
+                throw new TimeoutException($"a /v1/config look-up was still unanswered after {RecordTimeout.TotalSeconds} s");
+            }
+
+            await Task.Delay(100, CancellationToken.None);
+        }
     }
 
     /// <summary>
@@ -129,6 +165,8 @@ internal sealed class TrackerSession : IAsyncDisposable
         record.TryGetProperty(name, out var value) ? value.GetString() : null;
 
     public static bool IsEvent(JsonElement record, string name) => record.GetProperty("event").GetString() == name;
+
+    private static bool IsConfigLookup(IRequest request) => request.Url.Contains("/v1/config?", StringComparison.Ordinal);
 
     public async ValueTask DisposeAsync()
     {
