@@ -15,7 +15,10 @@
 # COLLECTOR_ARGS (extra collector arguments, e.g. "--Beacon:Ring:Capacity=65536"),
 # COLLECTOR_ENV (environment for the collector process only, e.g. "DOTNET_gcServer=0 DOTNET_TieredPGO=0"),
 # SINK (files: the embedded segment files, counted with the collector's reader; kafka: a mock
-# Kafka cluster, consumed with kcat while the load runs), KAFKA_PARTITIONS (64 per topic),
+# Kafka cluster, every record read back with kcat), KAFKA_PARTITIONS (64 per topic),
+# KAFKA_CONSUME (after: kcat reads the topics once the collector has exited, so it takes no CPU
+# from the run, and the mock must still hold every record — checked against its end offsets;
+# during: a kcat consumer group reads while the load runs, ~0.25 cores on the same box),
 # KAFKA_DRAIN_S (60: how long to wait after the collector exits for the consumer to catch up),
 # FIXED_RATE (e.g. 0.5; embedded sink only: after the max-rate runs, loadtest/PixelRate sends pixels
 # open-loop at that fraction of nginx's measured requests/s, to nginx then Beacon, latency from each
@@ -38,6 +41,7 @@ COLLECTOR_ENV=${COLLECTOR_ENV:-}
 SINK=${SINK:-files}
 KAFKA_PARTITIONS=${KAFKA_PARTITIONS:-64}
 KAFKA_DRAIN_S=${KAFKA_DRAIN_S:-60}
+KAFKA_CONSUME=${KAFKA_CONSUME:-after}
 FIXED_RATE=${FIXED_RATE:-}
 RATE_CONNECTIONS=${RATE_CONNECTIONS:-32}
 RATE_SECONDS=${RATE_SECONDS:-20}
@@ -64,6 +68,7 @@ warmup_s=$(seconds "$WARMUP")
 [[ $KAFKA_PARTITIONS =~ ^[1-9][0-9]*$ ]] || die "KAFKA_PARTITIONS must be a positive number (got $KAFKA_PARTITIONS)"
 [[ -z $FIXED_RATE || ($FIXED_RATE =~ ^0?\.[0-9]+$ && $SINK == files) ]] || die "FIXED_RATE must be a fraction like 0.5, with SINK=files (got $FIXED_RATE)"
 [[ $KAFKA_DRAIN_S =~ ^[1-9][0-9]*$ ]] || die "KAFKA_DRAIN_S must be whole seconds (got $KAFKA_DRAIN_S)"
+[[ $KAFKA_CONSUME == after || $KAFKA_CONSUME == during ]] || die "KAFKA_CONSUME must be after or during (got $KAFKA_CONSUME)"
 # The collector's default route table: topics {prefix}.p0 .. .p3 and {prefix}.dlq.
 kafka_topics=(beacon.p0 beacon.p1 beacon.p2 beacon.p3 beacon.dlq)
 
@@ -129,14 +134,18 @@ sink_args=()
 if [[ $SINK == kafka ]]; then
   # The collector's own command: it creates Beacon's topics, prints the bootstrap servers as its
   # first line and runs until SIGTERM. The mock silently forgets a partition's oldest data past
-  # ~5 MiB, hence many partitions and a consumer that reads while the load runs.
+  # ~5 MiB, hence many partitions (and KAFKA_CONSUME=during for runs longer than they hold).
   start_mock_kafka "$dll" "$KAFKA_PARTITIONS" "$tmp"
 
-  # One balanced consumer (own group, from the beginning) for every Beacon topic, unbuffered, one
-  # line per record: "<topic> <value>". It runs through warm-up and run, and stops after the drain.
-  kcat -b "$boot" -C -G "beacon-pixel-$$-$RANDOM" "${kafka_topics[@]}" -o beginning -u -q -f '%t %s\n' \
-    >"$tmp/kafka.out" 2>"$tmp/kcat.log" &
-  consumer_pid=$!
+  # KAFKA_CONSUME=during: one balanced consumer (own group, from the beginning) for every Beacon
+  # topic, unbuffered, one line per record: "<topic> <value>". It runs through warm-up and run, and
+  # stops after the drain. (after: the same lines, read once the collector has exited.)
+  : >"$tmp/kafka.out"
+  if [[ $KAFKA_CONSUME == during ]]; then
+    kcat -b "$boot" -C -G "beacon-pixel-$$-$RANDOM" "${kafka_topics[@]}" -o beginning -u -q -f '%t %s\n' \
+      >"$tmp/kafka.out" 2>"$tmp/kcat.log" &
+    consumer_pid=$!
+  fi
   sink_args=("--Beacon:Kafka:BootstrapServers=$boot")
 fi
 
@@ -153,9 +162,9 @@ collector_pid=$!
 wait_http "http://127.0.0.1:$beacon_port/healthz" 60 "$collector_pid" \
   || { cat "$tmp/collector.log" >&2; die "the collector did not become healthy"; }
 
-# SINK=kafka: one probe pixel, answered 2xx and then seen by the consumer, proves the whole path
-# (collector -> producer -> mock -> group join -> kcat) works before the load starts. It is
-# counted in the accounting like any answered pixel.
+# SINK=kafka: one probe pixel, answered 2xx and then seen by the consumer (KAFKA_CONSUME=during) or
+# in beacon.p1's end offsets (after), proves the whole path (collector -> producer -> mock [-> group
+# join -> kcat]) works before the load starts. It is counted in the accounting like any answered pixel.
 probe_n=
 if [[ $SINK == kafka ]]; then
   probe_n="probe$$x$RANDOM"
@@ -163,8 +172,15 @@ if [[ $SINK == kafka ]]; then
   code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
     "http://127.0.0.1:$beacon_port/b.gif?e=pv&a=loadtest&p=web&n=$probe_n" || true)
   [[ $code == 2?? ]] || die "the probe pixel was answered ${code:-nothing}"
-  until grep -q "\"n\":\"$probe_n\"" "$tmp/kafka.out"; do
-    kill -0 "$consumer_pid" 2>/dev/null || { cat "$tmp/kcat.log" >&2; die "kcat exited"; }
+  probe_arrived() {
+    if [[ $KAFKA_CONSUME == during ]]; then
+      grep -q "\"n\":\"$probe_n\"" "$tmp/kafka.out"
+    else
+      (($(end_offsets "$boot" "$KAFKA_PARTITIONS" beacon.p1) >= 1))
+    fi
+  }
+  until probe_arrived; do
+    [[ $KAFKA_CONSUME == after ]] || kill -0 "$consumer_pid" 2>/dev/null || { cat "$tmp/kcat.log" >&2; die "kcat exited"; }
     kill -0 "$mock_pid" 2>/dev/null || { cat "$tmp/mock.log" >&2; die "the mock Kafka cluster exited"; }
     ((SECONDS - probe_started < 60)) \
       || { cat "$tmp/kcat.log" >&2; tail -20 "$tmp/collector.log" >&2; die "the probe pixel never reached the consumer"; }
@@ -293,7 +309,8 @@ threads_cpu() { # threads_cpu PID: one line per thread, "tid ticks comm" (utime+
     tid = $1; c = $0; sub(/\) [^)]*$/, "", c); c = substr(c, index(c, "(") + 1); gsub(/ /, "_", c)
     r = $0; sub(/^.*\) /, "", r); split(r, f, " "); print tid, f[12] + f[13], c }'
 }
-process_ticks() { # process_ticks PID: utime+stime of the whole process, exited threads included
+process_ticks() { # process_ticks PID: utime+stime of the whole process, exited threads included; 0 for no PID
+  [[ -n $1 ]] || { echo 0; return; } # (/proc//stat would be /proc/stat)
   { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' /proc/"$1"/stat 2>/dev/null || true; } | grep . || echo 0
 }
 processes_ticks() { # processes_ticks PID...: the sum of process_ticks
@@ -311,7 +328,11 @@ cpu_sample() { # cpu_sample NAME
 }
 
 sink_note=
-[[ $SINK == kafka ]] && sink_note="; sink: kafka (mock cluster, $KAFKA_PARTITIONS partitions per topic, consumer joined in ${probe_s}s)"
+if [[ $SINK == kafka && $KAFKA_CONSUME == during ]]; then
+  sink_note="; sink: kafka (mock cluster, $KAFKA_PARTITIONS partitions per topic, consumer joined in ${probe_s}s)"
+elif [[ $SINK == kafka ]]; then
+  sink_note="; sink: kafka (mock cluster, $KAFKA_PARTITIONS partitions per topic, probe in Kafka after ${probe_s}s; records read back after the run)"
+fi
 floor_note=
 ((FLOOR)) && floor_note="; kestrel = loadtest/KestrelFloor"
 say "== pixel load: wrk -t$THREADS -c$CONNECTIONS -d${duration_s}s --latency, same settings for each server;" \
@@ -409,8 +430,10 @@ if [[ $SINK == kafka ]]; then
   say "librdkafka threads (rdk:*): ${rdk_s} CPU-s = ${rdk_share}% of the collector's CPU"
   say "by thread name: $(sort -rn "$tmp/cpu-threads.txt" | head -7 | awk -v hz="$hz" '{
     printf "%s%s%s %.2fs", (NR > 1 ? ", " : ""), $2, ($3 > 1 ? " (x" $3 ")" : ""), $1 / hz }')"
+  consumer_note="kcat consumer $(awk -v t=$((k1 - k0)) -v hz="$hz" 'BEGIN { printf "%.2f", t / hz }') CPU-s"
+  [[ $KAFKA_CONSUME == after ]] && consumer_note="no consumer (records read back after the run)"
   say "same box meanwhile: mock cluster $(awk -v t=$((m1 - m0)) -v hz="$hz" 'BEGIN { printf "%.2f", t / hz }') CPU-s," \
-    "kcat consumer $(awk -v t=$((k1 - k0)) -v hz="$hz" 'BEGIN { printf "%.2f", t / hz }') CPU-s;" \
+    "$consumer_note;" \
     "all CPUs busy $(awk -v b=$((b1 - b0)) -v a=$((a1 - a0)) 'BEGIN { printf "%.0f", (a > 0 ? 100 * b / a : 0) }')%"
 fi
 
@@ -436,9 +459,26 @@ kill -KILL "$nginx_pid" 2>/dev/null || true
 wait "$nginx_pid" 2>/dev/null || true
 nginx_pid=
 
-# SINK=kafka: the collector has flushed its producer; let the consumer catch up until its output
-# stops growing (3 s without a new byte, at most KAFKA_DRAIN_S), then stop it and the mock.
-if [[ $SINK == kafka ]]; then
+# SINK=kafka: the collector has flushed its producer. KAFKA_CONSUME=after: read every topic now, each
+# to its end, and check the mock still held all its end offsets promise. during: let the consumer
+# catch up until its output stops growing (3 s without a new byte, at most KAFKA_DRAIN_S). Then stop
+# the mock.
+kafka_forgotten=0
+if [[ $SINK == kafka && $KAFKA_CONSUME == after ]]; then
+  drain_started=$SECONDS
+  drain_note="read each topic to its end"
+  for topic in "${kafka_topics[@]}"; do
+    timeout "$KAFKA_DRAIN_S" kcat -b "$boot" -C -t "$topic" -o beginning -e -u -q -f '%t %s\n' \
+      >>"$tmp/kafka.out" 2>>"$tmp/kcat.log" || drain_note="kcat failed or timed out on $topic: $(tail -c 300 "$tmp/kcat.log")"
+  done
+  drain_s=$((SECONDS - drain_started))
+  in_kafka=$(end_offsets "$boot" "$KAFKA_PARTITIONS" "${kafka_topics[@]}")
+  kafka_forgotten=$((in_kafka - $(wc -l <"$tmp/kafka.out")))
+  ((kafka_forgotten == 0)) \
+    || drain_note="$drain_note; the end offsets count $in_kafka records, $kafka_forgotten more than were read: the mock forgot them (raise KAFKA_PARTITIONS or use KAFKA_CONSUME=during)"
+  stop_pid "$mock_pid" 10
+  mock_pid=
+elif [[ $SINK == kafka ]]; then
   drain_started=$SECONDS
   last=-1 stable=0
   while ((SECONDS - drain_started < KAFKA_DRAIN_S)); do
@@ -595,7 +635,7 @@ if [[ $SINK == kafka ]]; then
   if ((kafka_errors > 0)); then
     say "  first: $(grep -m1 -A1 'KafkaSink\[' "$tmp/collector.log" | tr -s ' \n' ' ' | head -c 300)"
   fi
-  say "consumer: read for ${drain_s}s after the collector exited ($drain_note)"
+  say "consumer ($KAFKA_CONSUME the run): read for ${drain_s}s after the collector exited ($drain_note)"
   say "collector metrics as the run ended: kafka delivered $(metric beacon_kafka_delivered_total)," \
     "failed $(metric beacon_kafka_failed_total), in flight $(metric beacon_kafka_in_flight);" \
     "spooled $(metric beacon_spool_spooled_total); ring shed $(metric beacon_ring_shed_total);" \
