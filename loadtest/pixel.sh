@@ -183,7 +183,7 @@ if [[ $SINK == kafka ]]; then
     [[ $KAFKA_CONSUME == after ]] || kill -0 "$consumer_pid" 2>/dev/null || { cat "$tmp/kcat.log" >&2; die "kcat exited"; }
     kill -0 "$mock_pid" 2>/dev/null || { cat "$tmp/mock.log" >&2; die "the mock Kafka cluster exited"; }
     ((SECONDS - probe_started < 60)) \
-      || { cat "$tmp/kcat.log" >&2; tail -20 "$tmp/collector.log" >&2; die "the probe pixel never reached the consumer"; }
+      || { cat "$tmp/kcat.log" >&2 2>/dev/null; tail -20 "$tmp/collector.log" >&2; die "the probe pixel never reached Kafka (KAFKA_CONSUME=$KAFKA_CONSUME)"; }
     sleep 0.2
   done
   probe_s=$((SECONDS - probe_started))
@@ -463,7 +463,6 @@ nginx_pid=
 # to its end, and check the mock still held all its end offsets promise. during: let the consumer
 # catch up until its output stops growing (3 s without a new byte, at most KAFKA_DRAIN_S). Then stop
 # the mock.
-kafka_forgotten=0
 if [[ $SINK == kafka && $KAFKA_CONSUME == after ]]; then
   drain_started=$SECONDS
   drain_note="read each topic to its end"
