@@ -56,8 +56,9 @@ public sealed class TransportTests(ChromiumFixture chromium)
         });
 
         await session.Page.EvaluateAsync($"() => beacon('track', 'note', {{ text: '{new string('y', 2500)}' }})");
-        // Backoff: 1–2 s, then 2–4 s. Move the page's clock half a second at a time until the event is in.
-        for (var step = 0; step < 40 && !session.Collector.ReadTopic("beacon.p1").Any(static r => IsEvent(r, "note")); step++)
+        // Backoff: 1–2 s, then 2–4 s. Move the page's clock half a second at a time until the event is in
+        // (for up to ~20 s of real time: on a busy machine the 503s can come back after several steps).
+        for (var step = 0; step < 400 && !session.Collector.ReadTopic("beacon.p1").Any(static r => IsEvent(r, "note")); step++)
         {
             await session.Page.Clock.RunForAsync(500);
             await Task.Delay(50);
