@@ -28,11 +28,14 @@ fi
 tmp=$(mktemp -d /tmp/beacon-compression.XXXXXX)
 collector_pid= mock_pid=
 cleanup() {
+  local status=$?
   [[ -n $collector_pid ]] && stop_pid "$collector_pid" 20
   [[ -n $mock_pid ]] && stop_pid "$mock_pid" 5
   if [[ $KEEP == 1 ]]; then say "kept $tmp"; else rm -rf "$tmp"; fi
+  exit "$status"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 [[ $SKIP_BUILD == 1 ]] || build_release "$tmp/build.log" Collector/Beacon.Collector.csproj
 cp -r "$root/Collector/bin/Release/net10.0" "$tmp/collector"
