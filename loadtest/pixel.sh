@@ -388,13 +388,15 @@ if [[ -n $FIXED_RATE ]]; then
   done
   say "== fixed rate: $rate requests/s (${FIXED_RATE} x nginx's $nginx_rps), open loop (loadtest/PixelRate), $RATE_CONNECTIONS connections," \
     "${RATE_SECONDS}s measured after 3s; latency from each request's due time"
-  printf '%-8s %10s %9s %9s %9s %9s %9s %8s %8s %14s\n' target achieved/s p50-ms p90-ms p99-ms p99.9-ms max-ms non-2xx errors send-late-p99
+  printf '%-8s %10s %9s %9s %9s %9s %9s %8s %8s %14s %14s\n' target achieved/s p50-ms p90-ms p99-ms p99.9-ms max-ms non-2xx errors send-late-p99 client-us/req
   for target in nginx beacon; do
-    printf '%-8s %10s %9s %9s %9s %9s %9s %8s %8s %14s\n' "$target" "$(rate_field "rate-$target" achieved_per_s)" \
+    printf '%-8s %10s %9s %9s %9s %9s %9s %8s %8s %14s %14s\n' "$target" "$(rate_field "rate-$target" achieved_per_s)" \
       "$(rate_field "rate-$target" p50_ms)" "$(rate_field "rate-$target" p90_ms)" "$(rate_field "rate-$target" p99_ms)" \
       "$(rate_field "rate-$target" p999_ms)" "$(rate_field "rate-$target" max_ms)" "$(rate_field "rate-$target" non2xx)" \
-      "$(rate_field "rate-$target" errors)" "$(rate_field "rate-$target" send_late_p99_ms)"
+      "$(rate_field "rate-$target" errors)" "$(rate_field "rate-$target" send_late_p99_ms)" "$(rate_field "rate-$target" client_cpu_us)"
   done
+  say "(send-late: due time to send, the client's own delay plus, on a connection still waiting for its last answer, the server's;" \
+    "client-us/req: PixelRate's own CPU per request)"
   say "ratio beacon/nginx p99 at the fixed rate: $(awk -v b="$(rate_field rate-beacon p99_ms)" -v n="$(rate_field rate-nginx p99_ms)" \
     'BEGIN { printf "%.2f", (n > 0 ? b / n : 0) }')"
   rate_ok=$(rate_field rate-beacon ok)
