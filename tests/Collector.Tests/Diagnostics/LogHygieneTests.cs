@@ -15,7 +15,12 @@ public sealed class LogHygieneTests
     {
         var captured = new CapturingLoggerProvider();
         await using (var host = await CollectorHost.StartAsync(
-            new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Trace", ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace" },
+            new Dictionary<string, string?>
+            {
+                ["Logging:LogLevel:Default"] = "Trace",
+                ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace",
+                ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "Trace", // off as shipped; its request lines carry the URL
+            },
             services => services.AddSingleton<ILoggerProvider>(captured)))
         {
             using var pixel = new HttpRequestMessage(HttpMethod.Get, "/b.gif?e=pv&x=%0D%0Ainjected%07");
