@@ -4,9 +4,10 @@
 # server, loadtest/KestrelFloor (bare Kestrel answering the GIF, nothing else), shows how much of the
 # gap to nginx is Kestrel's own. Each server's CPU-seconds per million requests and peak RSS are printed.
 #
-#   loadtest/pixel.sh                      # wrk -t1 -c64 -d15s, after a 5s warm-up of each server
+#   loadtest/pixel.sh                      # wrk -t1 -c64 -d15s after a 5s warm-up of each server; embedded sink, then Kafka
 #   DURATION=10s CONNECTIONS=128 loadtest/pixel.sh
-#   SINK=kafka loadtest/pixel.sh           # the Kafka sink against librdkafka's mock cluster
+#   SINK=files loadtest/pixel.sh           # the embedded sink only
+#   SINK=kafka loadtest/pixel.sh           # the Kafka sink only, against librdkafka's mock cluster
 #
 # Environment: THREADS (1), CONNECTIONS (64), DURATION (15s), WARMUP (5s, 0 = none),
 # TAIL_MS (500: the end of each run sends /healthz so no pixel is in flight when wrk stops),
@@ -14,17 +15,17 @@
 # NGINX_WORKERS (auto), SKIP_BUILD (0), KEEP (0: keep the temp dir with data and logs),
 # COLLECTOR_ARGS (extra collector arguments, e.g. "--Beacon:Ring:Capacity=65536"),
 # COLLECTOR_ENV (environment for the collector process only, e.g. "DOTNET_gcServer=0 DOTNET_TieredPGO=0"),
-# SINK (files: the embedded segment files, counted with the collector's reader; kafka: a mock
-# Kafka cluster, every record read back with kcat), KAFKA_PARTITIONS (64 per topic),
+# SINK (both: files, then kafka; files: the embedded segment files, counted with the collector's reader;
+# kafka: a mock Kafka cluster, every record read back with kcat), KAFKA_PARTITIONS (64 per topic),
 # KAFKA_CONSUME (after: kcat reads the topics once the collector has exited, so it takes no CPU
 # from the run, and the mock must still hold every record — checked against its end offsets;
 # during: a kcat consumer group reads while the load runs, ~0.25 cores on the same box),
 # KAFKA_DRAIN_S (60: how long to wait after the collector exits for the consumer to catch up),
-# FIXED_RATE (e.g. 0.5; embedded sink only: after the max-rate runs, loadtest/PixelRate sends pixels
+# FIXED_RATE (e.g. 0.5; embedded sink only (with both, its run): after the max-rate runs, loadtest/PixelRate sends pixels
 # open-loop at that fraction of nginx's measured requests/s, to nginx then Beacon, latency from each
 # request's due time — see PixelRate's header; its pixels count in the accounting),
 # RATE_CONNECTIONS (32), RATE_SECONDS (20: measured, after a 3 s warm-up at the same rate),
-# RATE_ROUNDS (3: nginx then Beacon, this many times; the median of the rounds' p99 ratios is the figure).
+# RATE_ROUNDS (3: nginx, the Kestrel floor when FLOOR=1, then Beacon, this many times; the median of the rounds' p99 ratios is the figure).
 # Talks to 127.0.0.1 only. Exit status: 0 when accounting is OK, 1 otherwise, 2 on setup errors.
 set -euo pipefail
 
@@ -39,7 +40,7 @@ SKIP_BUILD=${SKIP_BUILD:-0}
 KEEP=${KEEP:-0}
 COLLECTOR_ARGS=${COLLECTOR_ARGS:-}
 COLLECTOR_ENV=${COLLECTOR_ENV:-}
-SINK=${SINK:-files}
+SINK=${SINK:-both}
 KAFKA_PARTITIONS=${KAFKA_PARTITIONS:-64}
 KAFKA_DRAIN_S=${KAFKA_DRAIN_S:-60}
 KAFKA_CONSUME=${KAFKA_CONSUME:-after}
@@ -47,6 +48,24 @@ FIXED_RATE=${FIXED_RATE:-}
 RATE_CONNECTIONS=${RATE_CONNECTIONS:-32}
 RATE_SECONDS=${RATE_SECONDS:-20}
 RATE_ROUNDS=${RATE_ROUNDS:-3}
+
+# Both sinks, one after the other (the default): this script again with SINK=files, then with
+# SINK=kafka (built once; FIXED_RATE applies to the first), and the two ratios side by side at the end.
+if [[ $SINK == both ]]; then
+  both_log=$(mktemp -d /tmp/beacon-pixel-both.XXXXXX)
+  trap 'rm -rf "$both_log"' EXIT
+  status=0
+  SINK=files "$0" "$@" 2>&1 | tee "$both_log/files.out" || status=${PIPESTATUS[0]}
+  kafka_status=0
+  SINK=kafka FIXED_RATE='' SKIP_BUILD=1 "$0" "$@" 2>&1 | tee "$both_log/kafka.out" || kafka_status=${PIPESTATUS[0]}
+  if ((kafka_status > status)); then status=$kafka_status; fi
+  echo "== both sinks (exit status $status)"
+  for sink in files kafka; do
+    printf '%-6s %s; %s\n' "$sink" "$(grep -m1 '^ratio beacon/nginx (requests/s)' "$both_log/$sink.out" || echo 'no ratio')" \
+      "$(grep -m1 '^accounting:' "$both_log/$sink.out" || echo 'no accounting')"
+  done
+  exit "$status"
+fi
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 lua="$root/loadtest/pixel.lua"
@@ -68,7 +87,7 @@ warmup_s=$(seconds "$WARMUP")
 [[ $FLOOR == 0 || $FLOOR == 1 ]] || die "FLOOR must be 0 or 1 (got $FLOOR)"
 [[ $SINK == files || $SINK == kafka ]] || die "SINK must be files or kafka (got $SINK)"
 [[ $KAFKA_PARTITIONS =~ ^[1-9][0-9]*$ ]] || die "KAFKA_PARTITIONS must be a positive number (got $KAFKA_PARTITIONS)"
-[[ -z $FIXED_RATE || ($FIXED_RATE =~ ^0?\.[0-9]+$ && $SINK == files) ]] || die "FIXED_RATE must be a fraction like 0.5, with SINK=files (got $FIXED_RATE)"
+[[ -z $FIXED_RATE || ($FIXED_RATE =~ ^0?\.[0-9]+$ && $SINK == files) ]] || die "FIXED_RATE must be a fraction like 0.5, with SINK=files or both (got $FIXED_RATE)"
 [[ $KAFKA_DRAIN_S =~ ^[1-9][0-9]*$ ]] || die "KAFKA_DRAIN_S must be whole seconds (got $KAFKA_DRAIN_S)"
 [[ $KAFKA_CONSUME == after || $KAFKA_CONSUME == during ]] || die "KAFKA_CONSUME must be after or during (got $KAFKA_CONSUME)"
 # The collector's default route table: topics {prefix}.p0 .. .p3 and {prefix}.dlq.
@@ -367,8 +386,10 @@ if ((FLOOR)); then
   floor_rps=$(awk '/^Requests\/sec:/ {print $2}' "$tmp/kestrel.out")
   say "ratio kestrel/nginx (requests/s): $(awk -v b="$floor_rps" -v n="$nginx_rps" 'BEGIN { printf "%.2f", (n > 0 ? b / n : 0) }');" \
     "beacon/kestrel: $(awk -v b="$beacon_rps" -v n="$floor_rps" 'BEGIN { printf "%.2f", (n > 0 ? b / n : 0) }')"
-  stop_pid "$floor_pid" 10
-  floor_pid=
+  if [[ -z $FIXED_RATE ]]; then # else it is measured at the fixed rate too
+    stop_pid "$floor_pid" 10
+    floor_pid=
+  fi
 fi
 say "(cpu-s/Mreq: the server's CPU-seconds, all its processes and threads, per million answered requests during its run;" \
   "peak-MiB: the peak resident set, VmHWM, summed over its processes)"
@@ -381,37 +402,44 @@ if [[ -n $FIXED_RATE ]]; then
   [[ -f $rate_dll ]] || die "no $rate_dll (build first, or unset SKIP_BUILD)"
   rate=$(awk -v n="$nginx_rps" -v f="$FIXED_RATE" 'BEGIN { printf "%d", n * f }')
   rate_field() { sed -n "s/^pixel-rate:.* $2=\([0-9.]*\).*/\1/p" "$tmp/$1.out"; }
-  # nginx then Beacon, RATE_ROUNDS times: a hiccup of this shared machine lands in one round, and the
-  # median of the rounds' ratios is the figure.
+  # nginx, the Kestrel floor (FLOOR=1), then Beacon, RATE_ROUNDS times: a hiccup of this shared
+  # machine lands in one round, and the median of the rounds' ratios is the figure.
+  rate_targets=(nginx beacon)
+  ((FLOOR)) && rate_targets=(nginx kestrel beacon)
   for ((round = 1; round <= RATE_ROUNDS; round++)); do
-    for target in nginx beacon; do
-      port=$nginx_port
-      [[ $target == beacon ]] && port=$beacon_port
+    for target in "${rate_targets[@]}"; do
+      case $target in nginx) port=$nginx_port ;; kestrel) port=$floor_port ;; *) port=$beacon_port ;; esac
       timeout $((RATE_SECONDS + 120)) dotnet "$rate_dll" "127.0.0.1:$port" "$rate" --connections "$RATE_CONNECTIONS" \
         --seconds "$RATE_SECONDS" --warmup 3 --tag "r${target:0:1}${round}x" >"$tmp/rate-$target-$round.out" 2>&1 \
         || { cat "$tmp/rate-$target-$round.out" >&2; die "PixelRate failed against $target"; }
     done
   done
   say "== fixed rate: $rate requests/s (${FIXED_RATE} x nginx's $nginx_rps), open loop (loadtest/PixelRate), $RATE_CONNECTIONS connections," \
-    "${RATE_SECONDS}s measured after 3s; latency from each request's due time; $RATE_ROUNDS rounds of nginx then beacon"
+    "${RATE_SECONDS}s measured after 3s; latency from each request's due time; $RATE_ROUNDS rounds of ${rate_targets[*]}"
   printf '%-8s %5s %10s %9s %9s %9s %9s %9s %8s %8s %14s %14s\n' target round achieved/s p50-ms p90-ms p99-ms p99.9-ms max-ms non-2xx errors send-late-p99 client-us/req
-  ratios=()
+  ratios=() floor_ratios=()
   for ((round = 1; round <= RATE_ROUNDS; round++)); do
-    for target in nginx beacon; do
+    for target in "${rate_targets[@]}"; do
       f="rate-$target-$round"
       printf '%-8s %5s %10s %9s %9s %9s %9s %9s %8s %8s %14s %14s\n' "$target" "$round" "$(rate_field "$f" achieved_per_s)" \
         "$(rate_field "$f" p50_ms)" "$(rate_field "$f" p90_ms)" "$(rate_field "$f" p99_ms)" \
         "$(rate_field "$f" p999_ms)" "$(rate_field "$f" max_ms)" "$(rate_field "$f" non2xx)" \
         "$(rate_field "$f" errors)" "$(rate_field "$f" send_late_p99_ms)" "$(rate_field "$f" client_cpu_us)"
     done
-    ratios+=("$(awk -v b="$(rate_field "rate-beacon-$round" p99_ms)" -v n="$(rate_field "rate-nginx-$round" p99_ms)" \
-      'BEGIN { printf "%.2f", (n > 0 ? b / n : 0) }')")
+    p99_ratio() { awk -v b="$(rate_field "rate-$1-$round" p99_ms)" -v n="$(rate_field "rate-nginx-$round" p99_ms)" 'BEGIN { printf "%.2f", (n > 0 ? b / n : 0) }'; }
+    ratios+=("$(p99_ratio beacon)")
+    ((FLOOR)) && floor_ratios+=("$(p99_ratio kestrel)")
     ((rate_ok += $(rate_field "rate-beacon-$round" ok), rate_sent += $(rate_field "rate-beacon-$round" sent))) || true
   done
   say "(send-late: due time to send, the client's own delay plus, on a connection still waiting for its last answer, the server's;" \
     "client-us/req: PixelRate's own CPU per request)"
-  say "ratio beacon/nginx p99 at the fixed rate, per round: ${ratios[*]}; median: $(printf '%s\n' "${ratios[@]}" | sort -g \
-    | awk '{ v[NR] = $1 } END { printf "%.2f", (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }')"
+  median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%.2f", (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+  say "ratio beacon/nginx p99 at the fixed rate, per round: ${ratios[*]}; median: $(median "${ratios[@]}")"
+  ((FLOOR)) && say "ratio kestrel/nginx p99 at the fixed rate, per round: ${floor_ratios[*]}; median: $(median "${floor_ratios[@]}")"
+  if ((FLOOR)); then
+    stop_pid "$floor_pid" 10
+    floor_pid=
+  fi
 fi
 
 if [[ $SINK == kafka ]]; then
