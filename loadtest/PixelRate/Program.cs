@@ -125,6 +125,13 @@ Result Run(int t)
             break;
         }
 
+        if (now > end + (10 * Stopwatch.Frequency))
+        {
+            // An answer 10 s overdue will not come: count what is still outstanding as failed and stop.
+            result.Errors += mine.Count(static c => c.InFlight && !c.Closed);
+            break;
+        }
+
         // Until the next due request (or, with every connection waiting for an answer, at most 1 s).
         var ns = wake == long.MaxValue ? 1_000_000_000 : Math.Max(0, (wake - Stopwatch.GetTimestamp()) * 1_000_000_000 / Stopwatch.Frequency);
         var timeout = new Native.Timespec { Seconds = ns / 1_000_000_000, Nanoseconds = ns % 1_000_000_000 };
