@@ -22,7 +22,7 @@
 # during: a kcat consumer group reads while the load runs, ~0.25 cores on the same box),
 # KAFKA_DRAIN_S (60: how long to wait after the collector exits for the consumer to catch up),
 # FIXED_RATE (e.g. 0.5; embedded sink only (with both, its run): after the max-rate runs, loadtest/PixelRate sends pixels
-# open-loop at that fraction of nginx's measured requests/s, to nginx then Beacon, latency from each
+# open-loop at that fraction of nginx's measured requests/s, to nginx, the floor, then Beacon, latency from each
 # request's due time — see PixelRate's header; its pixels count in the accounting),
 # RATE_CONNECTIONS (32), RATE_SECONDS (20: measured, after a 3 s warm-up at the same rate),
 # RATE_ROUNDS (3: nginx, the Kestrel floor when FLOOR=1, then Beacon, this many times; the median of the rounds' p99 ratios is the figure).
@@ -85,7 +85,7 @@ warmup_s=$(seconds "$WARMUP")
 [[ $duration_s =~ ^[0-9]+$ && $duration_s -ge 2 ]] || die "DURATION must be at least 2s (got $DURATION)"
 [[ $warmup_s =~ ^[0-9]+$ ]] || die "WARMUP must be whole seconds (got $WARMUP)"
 [[ $FLOOR == 0 || $FLOOR == 1 ]] || die "FLOOR must be 0 or 1 (got $FLOOR)"
-[[ $SINK == files || $SINK == kafka ]] || die "SINK must be files or kafka (got $SINK)"
+[[ $SINK == files || $SINK == kafka ]] || die "SINK must be both, files or kafka (got $SINK)"
 [[ $KAFKA_PARTITIONS =~ ^[1-9][0-9]*$ ]] || die "KAFKA_PARTITIONS must be a positive number (got $KAFKA_PARTITIONS)"
 [[ -z $FIXED_RATE || ($FIXED_RATE =~ ^0?\.[0-9]+$ && $SINK == files) ]] || die "FIXED_RATE must be a fraction like 0.5, with SINK=files or both (got $FIXED_RATE)"
 [[ $KAFKA_DRAIN_S =~ ^[1-9][0-9]*$ ]] || die "KAFKA_DRAIN_S must be whole seconds (got $KAFKA_DRAIN_S)"
@@ -402,6 +402,10 @@ if [[ -n $FIXED_RATE ]]; then
   [[ -f $rate_dll ]] || die "no $rate_dll (build first, or unset SKIP_BUILD)"
   rate=$(awk -v n="$nginx_rps" -v f="$FIXED_RATE" 'BEGIN { printf "%d", n * f }')
   rate_field() { sed -n "s/^pixel-rate:.* $2=\([0-9.]*\).*/\1/p" "$tmp/$1.out"; }
+  p99_ratio() { # TARGET ROUND: its p99 over nginx's in that round
+    awk -v b="$(rate_field "rate-$1-$2" p99_ms)" -v n="$(rate_field "rate-nginx-$2" p99_ms)" 'BEGIN { printf "%.2f", (n > 0 ? b / n : 0) }'
+  }
+  median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%.2f", (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
   # nginx, the Kestrel floor (FLOOR=1), then Beacon, RATE_ROUNDS times: a hiccup of this shared
   # machine lands in one round, and the median of the rounds' ratios is the figure.
   rate_targets=(nginx beacon)
@@ -426,14 +430,12 @@ if [[ -n $FIXED_RATE ]]; then
         "$(rate_field "$f" p999_ms)" "$(rate_field "$f" max_ms)" "$(rate_field "$f" non2xx)" \
         "$(rate_field "$f" errors)" "$(rate_field "$f" send_late_p99_ms)" "$(rate_field "$f" client_cpu_us)"
     done
-    p99_ratio() { awk -v b="$(rate_field "rate-$1-$round" p99_ms)" -v n="$(rate_field "rate-nginx-$round" p99_ms)" 'BEGIN { printf "%.2f", (n > 0 ? b / n : 0) }'; }
-    ratios+=("$(p99_ratio beacon)")
-    ((FLOOR)) && floor_ratios+=("$(p99_ratio kestrel)")
+    ratios+=("$(p99_ratio beacon "$round")")
+    ((FLOOR)) && floor_ratios+=("$(p99_ratio kestrel "$round")")
     ((rate_ok += $(rate_field "rate-beacon-$round" ok), rate_sent += $(rate_field "rate-beacon-$round" sent))) || true
   done
   say "(send-late: due time to send, the client's own delay plus, on a connection still waiting for its last answer, the server's;" \
     "client-us/req: PixelRate's own CPU per request)"
-  median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%.2f", (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
   say "ratio beacon/nginx p99 at the fixed rate, per round: ${ratios[*]}; median: $(median "${ratios[@]}")"
   ((FLOOR)) && say "ratio kestrel/nginx p99 at the fixed rate, per round: ${floor_ratios[*]}; median: $(median "${floor_ratios[@]}")"
   if ((FLOOR)); then
