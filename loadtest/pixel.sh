@@ -25,7 +25,8 @@
 # open-loop at that fraction of nginx's measured requests/s, to nginx, the floor, then Beacon, latency from each
 # request's due time — see PixelRate's header; its pixels count in the accounting),
 # RATE_CONNECTIONS (32), RATE_SECONDS (20: measured, after a 3 s warm-up at the same rate),
-# RATE_ROUNDS (3: nginx, the Kestrel floor when FLOOR=1, then Beacon, this many times; the median of the rounds' p99 ratios is the figure).
+# RATE_ROUNDS (3: nginx, the Kestrel floor when FLOOR=1, then Beacon, this many times; the median of the rounds' p99 ratios is the figure),
+# PROBE_ALLOCATIONS (0; 1: load loadtest/AllocationProbe into the collector and print its allocations by type at the end).
 # Talks to 127.0.0.1 only. Exit status: 0 when accounting is OK, 1 otherwise, 2 on setup errors.
 set -euo pipefail
 
@@ -48,6 +49,7 @@ FIXED_RATE=${FIXED_RATE:-}
 RATE_CONNECTIONS=${RATE_CONNECTIONS:-32}
 RATE_SECONDS=${RATE_SECONDS:-20}
 RATE_ROUNDS=${RATE_ROUNDS:-3}
+PROBE_ALLOCATIONS=${PROBE_ALLOCATIONS:-0}
 
 # Both sinks, one after the other (the default): this script again with SINK=files, then with
 # SINK=kafka (built once; FIXED_RATE applies to the first), and the two ratios side by side at the end.
@@ -85,6 +87,7 @@ warmup_s=$(seconds "$WARMUP")
 [[ $duration_s =~ ^[0-9]+$ && $duration_s -ge 2 ]] || die "DURATION must be at least 2s (got $DURATION)"
 [[ $warmup_s =~ ^[0-9]+$ ]] || die "WARMUP must be whole seconds (got $WARMUP)"
 [[ $FLOOR == 0 || $FLOOR == 1 ]] || die "FLOOR must be 0 or 1 (got $FLOOR)"
+[[ $PROBE_ALLOCATIONS == 0 || $PROBE_ALLOCATIONS == 1 ]] || die "PROBE_ALLOCATIONS must be 0 or 1 (got $PROBE_ALLOCATIONS)"
 [[ $SINK == files || $SINK == kafka ]] || die "SINK must be both, files or kafka (got $SINK)"
 [[ $KAFKA_PARTITIONS =~ ^[1-9][0-9]*$ ]] || die "KAFKA_PARTITIONS must be a positive number (got $KAFKA_PARTITIONS)"
 [[ -z $FIXED_RATE || ($FIXED_RATE =~ ^0?\.[0-9]+$ && $SINK == files) ]] || die "FIXED_RATE must be a fraction like 0.5, with SINK=files or both (got $FIXED_RATE)"
@@ -142,6 +145,7 @@ if [[ $SKIP_BUILD != 1 ]]; then
   projects=(Collector)
   ((FLOOR)) && projects+=(loadtest/KestrelFloor)
   [[ -n $FIXED_RATE ]] && projects+=(loadtest/PixelRate)
+  ((PROBE_ALLOCATIONS)) && projects+=(loadtest/AllocationProbe)
   build_release "$tmp/build.log" "${projects[@]}"
 fi
 [[ -f $dll ]] || die "no $dll (build first, or unset SKIP_BUILD)"
@@ -175,8 +179,10 @@ admin_port=$(free_port)
 # Retention is lifted so no segment is deleted before it is counted, whatever the run length.
 # The admin listener (metrics, probes; *:9090 by default) gets its own loopback port, so the run
 # neither listens beyond 127.0.0.1 nor collides with another collector on this machine.
+probe_env=
+((PROBE_ALLOCATIONS)) && probe_env="DOTNET_STARTUP_HOOKS=$root/loadtest/AllocationProbe/bin/Release/net10.0/AllocationProbe.dll"
 # shellcheck disable=SC2086 # COLLECTOR_ENV and COLLECTOR_ARGS are lists
-env $COLLECTOR_ENV dotnet "$dll" --urls "http://127.0.0.1:$beacon_port" --Beacon:DataDirectory="$tmp/data" \
+env $COLLECTOR_ENV $probe_env dotnet "$dll" --urls "http://127.0.0.1:$beacon_port" --Beacon:DataDirectory="$tmp/data" \
   --Beacon:Segments:RetentionMaxBytes=1099511627776 --Beacon:Admin:Urls="http://127.0.0.1:$admin_port" \
   "${sink_args[@]}" $COLLECTOR_ARGS >"$tmp/collector.log" 2>&1 &
 collector_pid=$!
@@ -367,7 +373,13 @@ fi
 measure nginx "$nginx_port" $nginx_procs
 ((FLOOR)) && measure kestrel "$floor_port" "$floor_pid"
 [[ $SINK == kafka ]] && cpu_sample start
+allocated_bytes() { # the collector's managed allocations so far (its own runtime metric), empty when unreadable
+  curl -s --max-time 5 "http://127.0.0.1:$admin_port/metrics" 2>/dev/null \
+    | awk '$1 == "dotnet_gc_heap_total_allocated_bytes_total" { printf "%.0f", $2 }' || true
+}
+allocated_before=$(allocated_bytes)
 measure beacon "$beacon_port" "$collector_pid"
+allocated_after=$(allocated_bytes)
 if [[ $SINK == kafka ]]; then
   cpu_sample end
   # The collector's own counters as the run ends (admin listener; absent in older builds: n/a).
@@ -382,6 +394,10 @@ nginx_rps=$(awk '/^Requests\/sec:/ {print $2}' "$tmp/nginx.out")
 beacon_rps=$(awk '/^Requests\/sec:/ {print $2}' "$tmp/beacon.out")
 ratio=$(awk -v b="$beacon_rps" -v n="$nginx_rps" 'BEGIN { printf "%.2f", (n > 0 ? b / n : 0) }')
 say "ratio beacon/nginx (requests/s): $ratio"
+if [[ -n $allocated_before && -n $allocated_after ]]; then
+  say "beacon allocated $(awk -v a="$allocated_before" -v b="$allocated_after" -v n="$(field "$tmp/beacon.out" requests)" \
+    'BEGIN { printf "%.0f", (n > 0 ? (b - a) / n : 0) }') bytes per request during its run (the collector's dotnet_gc_heap_total_allocated_bytes_total)"
+fi
 if ((FLOOR)); then
   floor_rps=$(awk '/^Requests\/sec:/ {print $2}' "$tmp/kestrel.out")
   say "ratio kestrel/nginx (requests/s): $(awk -v b="$floor_rps" -v n="$nginx_rps" 'BEGIN { printf "%.2f", (n > 0 ? b / n : 0) }');" \
@@ -496,6 +512,10 @@ else
 fi
 stop_ms=$((($(date +%s%N) - stop_started) / 1000000))
 collector_pid=
+if ((PROBE_ALLOCATIONS)); then
+  say "== the collector's allocations by type over its whole life (loadtest/AllocationProbe, sampled every ~100 KB)"
+  sed -n 's/^alloc-probe: //p' "$tmp/collector.log" | head -31
+fi
 kill -QUIT "$nginx_pid" # graceful: workers flush their buffered access log
 for _ in $(seq 100); do kill -0 "$nginx_pid" 2>/dev/null || break; sleep 0.1; done
 kill -KILL "$nginx_pid" 2>/dev/null || true
