@@ -30,12 +30,10 @@ FROM mcr.microsoft.com/dotnet/aspnet:10.0-noble AS runtime
 # librdkafka1: native client for the Kafka sink. Confluent.Kafka looks for "librdkafka.so", which
 # only the -dev package provides, so link that name instead of pulling in headers.
 # curl: for the HEALTHCHECK below.
-# libjemalloc2: librdkafka allocates every produced record (and its headers) on the pipeline thread
-# and frees it on the delivery-report thread; glibc's malloc pays for that hand-over with arena-lock
-# contention. With jemalloc preloaded, loadtest/batch.sh measured 15 instead of 18.5 µs of collector
-# CPU per event and ~20 % more events/s (docs/performance.md). A missing library is only a warning.
+# glibc's malloc, not jemalloc: jemalloc helped while every record carried four Kafka headers; with
+# headers off by default it costs more CPU per record, pixels and batches alike (docs/performance.md).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends librdkafka1 libjemalloc2 curl \
+ && apt-get install -y --no-install-recommends librdkafka1 curl \
  && so="$(dpkg -L librdkafka1 | grep '/librdkafka\.so\.1$')" && ln -s "$so" "${so%.1}" \
  && rm -rf /var/lib/apt/lists/*
 
@@ -49,7 +47,6 @@ COPY --from=build /app ./
 
 # Port 8080 comes from appsettings.json ("Urls"); override with ASPNETCORE_URLS if needed.
 ENV Beacon__DataDirectory=/data
-ENV LD_PRELOAD=libjemalloc.so.2
 # 8080: pixels and beacons; 9090: the admin listener (metrics, probes), keep it internal.
 EXPOSE 8080 9090
 USER $APP_UID
