@@ -332,7 +332,7 @@ internal sealed class Connection : IDisposable
             var line = head[range];
             if (line.Length > 15 && System.Text.Ascii.EqualsIgnoreCase(line[..15], "content-length:"u8))
             {
-                return int.Parse(System.Text.Encoding.ASCII.GetString(line[15..]).Trim(), CultureInfo.InvariantCulture);
+                return System.Buffers.Text.Utf8Parser.TryParse(line[15..].Trim((byte)' '), out int length, out _) ? length : 0;
             }
         }
 
