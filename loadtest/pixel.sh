@@ -11,7 +11,8 @@
 #
 # Environment: THREADS (1), CONNECTIONS (64), DURATION (15s), WARMUP (5s, 0 = none),
 # TAIL_MS (500: the end of each run sends /healthz so no pixel is in flight when wrk stops),
-# FLOOR (1: also run loadtest/KestrelFloor; 0: nginx and Beacon only),
+# FLOOR (1: also run loadtest/KestrelFloor; with SINK=kafka it produces each pixel to Kafka too, to a mock cluster of its
+# own, with Beacon's producer settings: the floor under Beacon's Kafka path; 0: nginx and Beacon only),
 # NGINX_WORKERS (auto), SKIP_BUILD (0), KEEP (0: keep the temp dir with data and logs),
 # COLLECTOR_ARGS (extra collector arguments, e.g. "--Beacon:Ring:Capacity=65536"),
 # COLLECTOR_ENV (environment for the collector process only, e.g. "DOTNET_gcServer=0 DOTNET_TieredPGO=0"),
@@ -116,6 +117,7 @@ tmp=$(mktemp -d /tmp/beacon-pixel.XXXXXX)
 collector_pid=
 nginx_pid=
 floor_pid=    # FLOOR=1: loadtest/KestrelFloor
+floor_mock_pid= # FLOOR=1 and SINK=kafka: the floor's own mock cluster, so its records stay out of Beacon's accounting
 mock_pid=     # SINK=kafka: the mock cluster (Beacon.Collector.dll mock-kafka)
 consumer_pid= # SINK=kafka: kcat reading every Beacon topic into $tmp/kafka.out
 cleanup() {
@@ -127,6 +129,7 @@ cleanup() {
   [[ -n $collector_pid ]] && wait "$collector_pid" 2>/dev/null || true
   [[ -n $consumer_pid ]] && stop_pid "$consumer_pid" 5
   [[ -n $mock_pid ]] && stop_pid "$mock_pid" 5
+  [[ -n $floor_mock_pid ]] && stop_pid "$floor_mock_pid" 5
   if [[ $KEEP == 1 ]]; then
     say "kept $tmp"
   else
@@ -254,11 +257,30 @@ if ((FLOOR)); then
   [[ -f $floor_dll ]] || die "no $floor_dll (build first, or unset SKIP_BUILD, or FLOOR=0)"
   cp -r "$(dirname "$floor_dll")" "$tmp/floor"
   floor_port=$(free_port)
-  dotnet "$tmp/floor/KestrelFloor.dll" --urls "http://127.0.0.1:$floor_port" >"$tmp/floor.log" 2>&1 &
+  floor_args=()
+  if [[ $SINK == kafka ]]; then
+    # A mock cluster of its own, like Beacon's (same partitions), so the floor's records never count as Beacon's.
+    mkdir -p "$tmp/floor-mock"
+    beacon_mock_pid=$mock_pid beacon_boot=$boot
+    start_mock_kafka "$dll" "$KAFKA_PARTITIONS" "$tmp/floor-mock"
+    floor_mock_pid=$mock_pid floor_args=(--kafka "$boot")
+    mock_pid=$beacon_mock_pid boot=$beacon_boot
+  fi
+  dotnet "$tmp/floor/KestrelFloor.dll" --urls "http://127.0.0.1:$floor_port" "${floor_args[@]}" >"$tmp/floor.log" 2>&1 &
   floor_pid=$!
   wait_http "http://127.0.0.1:$floor_port/healthz" 60 "$floor_pid" \
     || { cat "$tmp/floor.log" >&2; die "loadtest/KestrelFloor did not start"; }
 fi
+
+stop_floor() { # in Kafka mode the floor waits for its delivery reports on SIGTERM and prints their tally
+  stop_pid "$floor_pid" 40
+  floor_pid=
+  if [[ -n $floor_mock_pid ]]; then
+    say "kestrel's own Kafka records: $(grep -m1 '^kafka-pixels:' "$tmp/floor.log" || echo 'no tally (the floor did not stop cleanly)')"
+    stop_pid "$floor_mock_pid" 5
+    floor_mock_pid=
+  fi
+}
 
 # ---------------------------------------------------------------- wrk
 # run_wrk NAME PORT SECONDS TAG: full output in $tmp/NAME.out
@@ -362,6 +384,7 @@ elif [[ $SINK == kafka ]]; then
 fi
 floor_note=
 ((FLOOR)) && floor_note="; kestrel = loadtest/KestrelFloor"
+((FLOOR)) && [[ $SINK == kafka ]] && floor_note="$floor_note, producing each pixel to its own mock cluster"
 say "== pixel load: wrk -t$THREADS -c$CONNECTIONS -d${duration_s}s --latency, same settings for each server;" \
   "warm-up ${warmup_s}s each; $(nproc) CPUs; nginx worker_processes $NGINX_WORKERS ($nginx_workers workers)$sink_note$floor_note"
 if ((warmup_s > 0)); then
@@ -402,10 +425,7 @@ if ((FLOOR)); then
   floor_rps=$(awk '/^Requests\/sec:/ {print $2}' "$tmp/kestrel.out")
   say "ratio kestrel/nginx (requests/s): $(awk -v b="$floor_rps" -v n="$nginx_rps" 'BEGIN { printf "%.2f", (n > 0 ? b / n : 0) }');" \
     "beacon/kestrel: $(awk -v b="$beacon_rps" -v n="$floor_rps" 'BEGIN { printf "%.2f", (n > 0 ? b / n : 0) }')"
-  if [[ -z $FIXED_RATE ]]; then # else it is measured at the fixed rate too
-    stop_pid "$floor_pid" 10
-    floor_pid=
-  fi
+  [[ -z $FIXED_RATE ]] && stop_floor # else it is measured at the fixed rate too
 fi
 say "(cpu-s/Mreq: the server's CPU-seconds, all its processes and threads, per million answered requests during its run;" \
   "peak-MiB: the peak resident set, VmHWM, summed over its processes)"
@@ -454,10 +474,7 @@ if [[ -n $FIXED_RATE ]]; then
     "client-us/req: PixelRate's own CPU per request)"
   say "ratio beacon/nginx p99 at the fixed rate, per round: ${ratios[*]}; median: $(median "${ratios[@]}")"
   ((FLOOR)) && say "ratio kestrel/nginx p99 at the fixed rate, per round: ${floor_ratios[*]}; median: $(median "${floor_ratios[@]}")"
-  if ((FLOOR)); then
-    stop_pid "$floor_pid" 10
-    floor_pid=
-  fi
+  ((FLOOR)) && stop_floor
 fi
 
 if [[ $SINK == kafka ]]; then
@@ -767,6 +784,8 @@ if [[ $SINK == kafka ]]; then
   beacon_p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$tmp/beacon.out")")
   say "== Kafka-mode summary (wrk -t$THREADS -c$CONNECTIONS -d${duration_s}s; librdkafka mock cluster, $KAFKA_PARTITIONS partitions per topic)"
   say "Beacon->Kafka events/s: $beacon_rps (nginx empty_gif $nginx_rps; ratio $ratio)"
+  ((FLOOR)) && say "floor (bare Kestrel producing each pixel with Beacon's producer settings): $floor_rps events/s;" \
+    "ratio kestrel/nginx $(awk -v b="$floor_rps" -v n="$nginx_rps" 'BEGIN { printf "%.2f", (n > 0 ? b / n : 0) }'), beacon/kestrel $(awk -v b="$beacon_rps" -v n="$floor_rps" 'BEGIN { printf "%.2f", (n > 0 ? b / n : 0) }')"
   say "Beacon latency: p50 ${beacon_p50} ms, p99 ${beacon_p99} ms"
   say "producer CPU share: ${rdk_share}% (librdkafka threads ${rdk_s} of the collector's ${cpu_s} CPU-s)"
   say "collector CPU per million requests: ${cpu_per_m} CPU-s"
