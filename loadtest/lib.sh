@@ -12,10 +12,14 @@ stop_pid() { # stop_pid PID SECONDS: SIGTERM, SIGKILL if still running after SEC
   wait "$pid" 2>/dev/null || true
 }
 
-free_port() { # a loopback port nothing listens on
-  local p
+free_port() { # a loopback port nothing listens on, below the kernel's ephemeral range: a port in that range
+  # may be taken by a client socket (wrk, kcat, librdkafka) between this check and the server's bind
+  local p low span
+  read -r low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || low=32768
+  span=$((low - 10000))
+  ((span > 1000)) || span=1000
   for _ in $(seq 200); do
-    p=$((20000 + RANDOM % 40000))
+    p=$((10000 + RANDOM % span))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
   done
   die "no free port"
