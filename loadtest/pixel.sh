@@ -447,31 +447,36 @@ if [[ -n $FIXED_RATE ]]; then
   rate_targets=(nginx beacon)
   ((FLOOR)) && rate_targets=(nginx kestrel beacon)
   for ((round = 1; round <= RATE_ROUNDS; round++)); do
+    # shellcheck disable=SC2086 # pids: nginx's are a list
     for target in "${rate_targets[@]}"; do
-      case $target in nginx) port=$nginx_port ;; kestrel) port=$floor_port ;; *) port=$beacon_port ;; esac
+      case $target in nginx) port=$nginx_port pids=$nginx_procs ;; kestrel) port=$floor_port pids=$floor_pid ;; *) port=$beacon_port pids=$collector_pid ;; esac
+      before=$(processes_ticks $pids)
       timeout $((RATE_SECONDS + 120)) dotnet "$rate_dll" "127.0.0.1:$port" "$rate" --connections "$RATE_CONNECTIONS" \
         --seconds "$RATE_SECONDS" --warmup 3 --tag "r${target:0:1}${round}x" >"$tmp/rate-$target-$round.out" 2>&1 \
         || { cat "$tmp/rate-$target-$round.out" >&2; die "PixelRate failed against $target"; }
+      # The server's CPU per request over the whole call (warm-up included; the rate is fixed, so requests = rate x seconds).
+      echo "$(($(processes_ticks $pids) - before))" >"$tmp/rate-$target-$round.ticks"
     done
   done
   say "== fixed rate: $rate requests/s (${FIXED_RATE} x nginx's $nginx_rps), open loop (loadtest/PixelRate), $RATE_CONNECTIONS connections," \
     "${RATE_SECONDS}s measured after 3s; latency from each request's due time; $RATE_ROUNDS rounds of ${rate_targets[*]}"
-  printf '%-8s %5s %10s %9s %9s %9s %9s %9s %8s %8s %14s %14s\n' target round achieved/s p50-ms p90-ms p99-ms p99.9-ms max-ms non-2xx errors send-late-p99 client-us/req
+  printf '%-8s %5s %10s %9s %9s %9s %9s %9s %8s %8s %14s %14s %14s\n' target round achieved/s p50-ms p90-ms p99-ms p99.9-ms max-ms non-2xx errors send-late-p99 client-us/req server-us/req
   ratios=() floor_ratios=()
   for ((round = 1; round <= RATE_ROUNDS; round++)); do
     for target in "${rate_targets[@]}"; do
       f="rate-$target-$round"
-      printf '%-8s %5s %10s %9s %9s %9s %9s %9s %8s %8s %14s %14s\n' "$target" "$round" "$(rate_field "$f" achieved_per_s)" \
+      printf '%-8s %5s %10s %9s %9s %9s %9s %9s %8s %8s %14s %14s %14s\n' "$target" "$round" "$(rate_field "$f" achieved_per_s)" \
         "$(rate_field "$f" p50_ms)" "$(rate_field "$f" p90_ms)" "$(rate_field "$f" p99_ms)" \
         "$(rate_field "$f" p999_ms)" "$(rate_field "$f" max_ms)" "$(rate_field "$f" non2xx)" \
-        "$(rate_field "$f" errors)" "$(rate_field "$f" send_late_p99_ms)" "$(rate_field "$f" client_cpu_us)"
+        "$(rate_field "$f" errors)" "$(rate_field "$f" send_late_p99_ms)" "$(rate_field "$f" client_cpu_us)" \
+        "$(awk -v t="$(cat "$tmp/$f.ticks")" -v hz="$(getconf CLK_TCK)" -v r="$rate" -v s="$((RATE_SECONDS + 3))" 'BEGIN { printf "%.1f", t / hz / (r * s) * 1e6 }')"
     done
     ratios+=("$(p99_ratio beacon "$round")")
     ((FLOOR)) && floor_ratios+=("$(p99_ratio kestrel "$round")")
     ((rate_ok += $(rate_field "rate-beacon-$round" ok), rate_sent += $(rate_field "rate-beacon-$round" sent))) || true
   done
   say "(send-late: due time to send, the client's own delay plus, on a connection still waiting for its last answer, the server's;" \
-    "client-us/req: PixelRate's own CPU per request)"
+    "client-us/req: PixelRate's own CPU per request; server-us/req: the server's CPU over the call, warm-up included, per request due)"
   say "ratio beacon/nginx p99 at the fixed rate, per round: ${ratios[*]}; median: $(median "${ratios[@]}")"
   ((FLOOR)) && say "ratio kestrel/nginx p99 at the fixed rate, per round: ${floor_ratios[*]}; median: $(median "${floor_ratios[@]}")"
   ((FLOOR)) && stop_floor
