@@ -20,8 +20,7 @@ SKIP_BUILD=${SKIP_BUILD:-0}
 KEEP=${KEEP:-0}
 root=$(cd "$(dirname "$0")/.." && pwd)
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-say() { printf '%s\n' "$*"; }
-die() { printf 'soak.sh: %s\n' "$*" >&2; exit 2; }
+. "$root/loadtest/lib.sh" # say, die, free_port
 
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 tmp=$(mktemp -d /tmp/beacon-soak.XXXXXX)
@@ -42,8 +41,8 @@ if [[ $SKIP_BUILD != 1 ]]; then
     >"$tmp/build.log" 2>&1 || { cat "$tmp/build.log" >&2; die "build failed"; }
 fi
 cp -r "$root/Collector/bin/Release/net10.0" "$tmp/collector"
-port=$((20000 + RANDOM % 20000))
-admin=$((40001 + RANDOM % 20000))
+port=$(free_port)
+admin=$(free_port)
 dotnet "$tmp/collector/Beacon.Collector.dll" --urls "http://127.0.0.1:$port" --Beacon:DataDirectory="$tmp/data" \
   --Beacon:Admin:Urls="http://127.0.0.1:$admin" >"$tmp/collector.log" 2>&1 &
 collector_pid=$!
