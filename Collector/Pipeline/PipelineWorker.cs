@@ -24,6 +24,14 @@ internal sealed partial class PipelineWorker(
 {
     /// <summary>Records between flushes while busy, so readers see a steady stream.</summary>
     private const int FlushEvery = 4096;
+
+    /// <summary>
+    /// While records keep coming, the pause between two drains. Being woken for every record instead
+    /// cost the pipeline thread about twice the CPU per pixel at 20k pixels/s (loadtest/threads.sh,
+    /// docs/performance.md); a record waits at most about this much longer for its sink.
+    /// </summary>
+    private const int BusyNapMilliseconds = 1;
+
     private static readonly TimeSpan IdleWait = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan DurableFlushInterval = TimeSpan.FromSeconds(1);
 
@@ -54,10 +62,12 @@ internal sealed partial class PipelineWorker(
             while (true)
             {
                 var sinceFlush = 0;
+                var drained = false;
                 while (ring.TryRead(out var slot))
                 {
                     Process(slot, evt);
                     ring.Release(slot);
+                    drained = true;
                     if (++sinceFlush == FlushEvery)
                     {
                         FlushSink();
@@ -66,6 +76,13 @@ internal sealed partial class PipelineWorker(
                 }
 
                 FlushSink();
+
+                // Busy: nap, then drain what came meanwhile. Idle (a nap brought nothing): block until woken.
+                if (drained && !_stopping)
+                {
+                    Thread.Sleep(BusyNapMilliseconds);
+                    continue;
+                }
 
                 // Producers can only be in flight while the server runs; it has stopped before we are asked to.
                 if (_stopping && !ring.TryRead(out _))
