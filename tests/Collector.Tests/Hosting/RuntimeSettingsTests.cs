@@ -11,7 +11,7 @@ public sealed class RuntimeSettingsTests
     [Fact]
     public void Idle_thread_pool_workers_sleep_instead_of_spinning_for_work()
     {
-        // Below saturation the spinning was 8-17 % of the collector's CPU (docs/performance.md, "Thread-pool spinning").
+        // Below saturation the spinning was ~8-10 % of the collector's CPU (docs/performance.md, "Thread-pool spinning").
         Assert.Equal(0, ConfigProperty("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit").GetValue<int>());
     }
 
