@@ -16,5 +16,6 @@ if (args is ["mock-kafka", .. var mockArgs])
     return MockKafkaCommand.Run(mockArgs);
 }
 
+InlineScheduling.DefaultOn(); // before any socket exists: the runtime reads it once
 BeaconHost.Build(args).Run();
 return 0;

@@ -148,6 +148,13 @@ public sealed partial class BatchEndpoint
                 continue;
             }
 
+            if (!Thread.CurrentThread.IsThreadPoolThread)
+            {
+                // Inline scheduling (InlineScheduling) ran us on a socket's event thread, which serves
+                // every connection on it: decompress and parse on a thread-pool worker instead.
+                await Task.Yield();
+            }
+
             BatchRefusal? refusal;
             BatchBody? json;
             try

@@ -51,6 +51,8 @@ public static class BeaconServiceCollectionExtensions
 
         // Kestrel's socket transport (IOQueueCount, UnsafePreferInlineScheduling,
         // WaitForDataBeforeAllocatingBuffer …): tunable per deployment, A/B'd in docs/performance.md.
+        // Kestrel runs requests inline only when the sockets complete inline too: alone it measured worse.
+        services.Configure<SocketTransportOptions>(static transport => transport.UnsafePreferInlineScheduling = InlineScheduling.SocketsCompleteInline);
         services.Configure<SocketTransportOptions>(beacon.GetSection("Transport"));
 
         // Every pixel answer is tiny; don't spend bytes advertising the server.

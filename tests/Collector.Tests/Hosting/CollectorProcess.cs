@@ -23,7 +23,14 @@ internal sealed partial class CollectorProcess : IDisposable
 
     public int ExitCode => _process.ExitCode;
 
-    public static async Task<CollectorProcess> StartAsync(params string[] settings)
+    /// <summary>The process id, for reading its threads from /proc.</summary>
+    public int Id => _process.Id;
+
+    public static Task<CollectorProcess> StartAsync(params string[] settings) =>
+        StartAsync(new Dictionary<string, string?>(), settings);
+
+    /// <summary>Starts it with <paramref name="environment"/> changed (a null value removes the variable).</summary>
+    public static async Task<CollectorProcess> StartAsync(IReadOnlyDictionary<string, string?> environment, params string[] settings)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -36,6 +43,18 @@ internal sealed partial class CollectorProcess : IDisposable
                 "--Beacon:Admin:Urls=http://127.0.0.1:0",
             },
         };
+        foreach (var (name, value) in environment)
+        {
+            if (value is null)
+            {
+                start.Environment.Remove(name);
+            }
+            else
+            {
+                start.Environment[name] = value;
+            }
+        }
+
         foreach (var setting in settings)
         {
             start.ArgumentList.Add(setting);
