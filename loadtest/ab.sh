@@ -5,7 +5,7 @@
 # moves less still). The baseline runs first and last. The Kestrel floor is not run (FLOOR=0).
 #
 #   loadtest/ab.sh                          # the default variants below
-#   loadtest/ab.sh 'gc-workstation|DOTNET_gcServer=0|' 'inline|DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1|'
+#   loadtest/ab.sh 'gc-workstation|DOTNET_gcServer=0|' 'inline off|DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=0|'
 #
 # A variant is 'label|COLLECTOR_ENV|COLLECTOR_ARGS'. Environment: DURATION (10s), WARMUP (3s), SINK
 # (files), CONNECTIONS (64), passed to pixel.sh. Prints one table row per run and the load average
@@ -22,7 +22,7 @@ if ((${#variants[@]} == 0)); then
     'TieredPGO off|DOTNET_TieredPGO=0|'
     'TieredCompilation off|DOTNET_TieredCompilation=0|'
     'ReadyToRun code off|DOTNET_ReadyToRun=0|'
-    'UnsafePreferInlineScheduling|DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1|--Beacon:Transport:UnsafePreferInlineScheduling=true'
+    'inline scheduling off|DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=0|'
     'IOQueueCount=1||--Beacon:Transport:IOQueueCount=1'
     'WaitForDataBeforeAllocatingBuffer=false||--Beacon:Transport:WaitForDataBeforeAllocatingBuffer=false'
   )

@@ -7,11 +7,22 @@
 // (KafkaPixels): the floor under Beacon's Kafka path. On SIGTERM it waits for every delivery report
 // and prints "kafka-pixels: produced=… delivered=… failed=…".
 using Beacon.LoadTest;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Net.Http.Headers;
+
+// The collector's transport settings (its Hosting/InlineScheduling): unless the environment says otherwise,
+// sockets complete inline, before the first socket exists, and Kestrel runs requests where they complete.
+const string inlineCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+if (Environment.GetEnvironmentVariable(inlineCompletions) is null)
+{
+    Environment.SetEnvironmentVariable(inlineCompletions, "1");
+}
 
 var gif = Convert.FromBase64String("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==");
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.Logging.ClearProviders();
+builder.Services.Configure<SocketTransportOptions>(static transport =>
+    transport.UnsafePreferInlineScheduling = Environment.GetEnvironmentVariable(inlineCompletions) == "1");
 using var kafka = builder.Configuration["kafka"] is { Length: > 0 } bootstrap ? new KafkaPixels(bootstrap) : null;
 var app = builder.Build();
 app.Run(context =>
