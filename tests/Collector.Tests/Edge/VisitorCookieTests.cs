@@ -53,6 +53,23 @@ public sealed class VisitorCookieTests
     }
 
     [Fact]
+    public void Ids_drawn_on_many_threads_at_once_never_repeat()
+    {
+        // Each thread draws random bytes in batches: no byte of a batch may be handed out twice, on any thread.
+        var ids = new System.Collections.Concurrent.ConcurrentBag<Guid>();
+        Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, _ =>
+        {
+            for (var i = 0; i < 1000; i++)
+            {
+                ids.Add(VisitorCookie.NewId());
+            }
+        });
+
+        Assert.Equal(8000, ids.Distinct().Count());
+        Assert.DoesNotContain(Guid.Empty, ids);
+    }
+
+    [Fact]
     public void Defaults_are_secure_http_only_and_same_site_none()
     {
         Assert.EndsWith("; Max-Age=31536000; Path=/; Secure; HttpOnly; SameSite=None", _cookie.SetCookieHeader(Guid.Empty), StringComparison.Ordinal);
