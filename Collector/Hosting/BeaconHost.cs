@@ -1,4 +1,6 @@
 using Beacon.Collector.Edge;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.Options;
 
 namespace Beacon.Collector.Hosting;
 
@@ -21,6 +23,8 @@ public static class BeaconHost
         builder.Services.AddBeaconCollector(builder.Configuration);
         configure?.Invoke(builder);
         var app = builder.Build();
+        InlineScheduling.LogMode(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(InlineScheduling)),
+            app.Services.GetRequiredService<IOptions<SocketTransportOptions>>().Value);
         app.Use(app.Services.GetRequiredService<CorsPolicy>().HandleAsync);
         app.Use(app.Services.GetRequiredService<Config.ConfigEndpoint>().StampVersionAsync);
         app.MapBeacon();

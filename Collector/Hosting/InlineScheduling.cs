@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+
 namespace Beacon.Collector.Hosting;
 
 /// <summary>
@@ -8,7 +10,7 @@ namespace Beacon.Collector.Hosting;
 /// measured 0.67-0.70x nginx with it against 0.44-0.59x without. Work that takes longer than a pixel
 /// (a batch's decompression and parsing) must move itself off the event thread.
 /// </summary>
-public static class InlineScheduling
+public static partial class InlineScheduling
 {
     /// <summary>The socket engine reads this once, from the environment only, when the first socket starts.</summary>
     public const string EnvironmentVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
@@ -27,4 +29,15 @@ public static class InlineScheduling
             Environment.SetEnvironmentVariable(EnvironmentVariable, "1");
         }
     }
+
+    /// <summary>At start-up, so an operator looking at latency can see where requests run.</summary>
+    public static void LogMode(ILogger logger, SocketTransportOptions transport)
+    {
+        ArgumentNullException.ThrowIfNull(transport);
+        LogMode(logger, SocketsCompleteInline, transport.UnsafePreferInlineScheduling);
+    }
+
+    [LoggerMessage(EventId = 800, Level = LogLevel.Information, Message = "Inline scheduling: sockets complete inline: {SocketsInline} ("
+        + EnvironmentVariable + "); Kestrel runs requests where they complete: {KestrelInline} (Beacon:Transport:UnsafePreferInlineScheduling)")]
+    private static partial void LogMode(ILogger logger, bool socketsInline, bool kestrelInline);
 }

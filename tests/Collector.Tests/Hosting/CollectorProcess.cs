@@ -9,12 +9,16 @@ internal sealed partial class CollectorProcess : IDisposable
     private const int Sigterm = 15;
     private readonly Process _process;
 
-    private CollectorProcess(Process process, Uri address, Uri adminAddress)
+    private CollectorProcess(Process process, Uri address, Uri adminAddress, IReadOnlyList<string> startupOutput)
     {
         _process = process;
         Address = address;
         AdminAddress = adminAddress;
+        StartupOutput = startupOutput;
     }
+
+    /// <summary>What it wrote to standard output before it listened.</summary>
+    public IReadOnlyList<string> StartupOutput { get; }
 
     public Uri Address { get; }
 
@@ -61,8 +65,9 @@ internal sealed partial class CollectorProcess : IDisposable
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("the collector did not start");
-        var (address, admin) = await ReadAddressesAsync(process);
-        return new CollectorProcess(process, address, admin);
+        var output = new List<string>();
+        var (address, admin) = await ReadAddressesAsync(process, output);
+        return new CollectorProcess(process, address, admin, output);
     }
 
     /// <summary>What Kubernetes or systemd sends to stop it.</summary>
@@ -87,7 +92,7 @@ internal sealed partial class CollectorProcess : IDisposable
     }
 
     /// <summary>Reads the admin listener's log line, then the public one's ("Now listening on").</summary>
-    private static async Task<(Uri Public, Uri Admin)> ReadAddressesAsync(Process collector)
+    private static async Task<(Uri Public, Uri Admin)> ReadAddressesAsync(Process collector, List<string> output)
     {
         const string adminMarker = "Admin endpoints (metrics, health) on: ";
         const string publicMarker = "Now listening on: ";
@@ -95,6 +100,7 @@ internal sealed partial class CollectorProcess : IDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         while (await collector.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
         {
+            output.Add(line);
             if (Find(line, adminMarker) is { } adminAddress)
             {
                 admin = new Uri(adminAddress);

@@ -20,17 +20,21 @@ public sealed class InlineSchedulingTests(ITestOutputHelper output) : IDisposabl
     [Fact]
     public async Task As_shipped_pixels_run_on_the_socket_event_threads()
     {
-        var used = await CpuWhileAsync(AsShipped, SendPixelsAsync);
+        var (used, startup) = await CpuWhileAsync(AsShipped, SendPixelsAsync);
 
         Assert.True(used.GetValueOrDefault(EventThreads) > 3 * used.GetValueOrDefault(Workers), Describe(used));
+        Assert.Contains(startup, static line => line.Contains("sockets complete inline: True", StringComparison.Ordinal)
+            && line.Contains("where they complete: True", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task Inline_completions_off_in_the_environment_hand_pixels_to_the_thread_pool()
     {
-        var used = await CpuWhileAsync(new Dictionary<string, string?> { [InlineScheduling.EnvironmentVariable] = "0" }, SendPixelsAsync);
+        var (used, startup) = await CpuWhileAsync(new Dictionary<string, string?> { [InlineScheduling.EnvironmentVariable] = "0" }, SendPixelsAsync);
 
         Assert.True(used.GetValueOrDefault(Workers) > 3 * used.GetValueOrDefault(EventThreads), Describe(used));
+        Assert.Contains(startup, static line => line.Contains("sockets complete inline: False", StringComparison.Ordinal)
+            && line.Contains("where they complete: False", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -39,7 +43,7 @@ public sealed class InlineSchedulingTests(ITestOutputHelper output) : IDisposabl
         // An event thread serves every connection on it; a batch's milliseconds of work there would stall them.
         var body = BatchRequests.Encode(BatchRequests.BatchJson(1000), "gzip");
 
-        var used = await CpuWhileAsync(AsShipped, async client =>
+        var (used, _) = await CpuWhileAsync(AsShipped, async client =>
         {
             for (var i = 0; i < Batches; i++)
             {
@@ -76,8 +80,11 @@ public sealed class InlineSchedulingTests(ITestOutputHelper output) : IDisposabl
         }));
     }
 
-    /// <summary>Starts the collector with <paramref name="environment"/>, runs <paramref name="load"/>, and returns the ticks each thread name used.</summary>
-    private async Task<Dictionary<string, long>> CpuWhileAsync(IReadOnlyDictionary<string, string?> environment, Func<HttpClient, Task> load)
+    /// <summary>
+    /// Starts the collector with <paramref name="environment"/>, runs <paramref name="load"/>, and returns the ticks
+    /// each thread name used, and what the collector logged at start-up.
+    /// </summary>
+    private async Task<(Dictionary<string, long> Used, IReadOnlyList<string> Startup)> CpuWhileAsync(IReadOnlyDictionary<string, string?> environment, Func<HttpClient, Task> load)
     {
         using var collector = await CollectorProcess.StartAsync(environment, "--Beacon:DataDirectory=" + _dataDirectory);
         using var client = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = collector.Address, Timeout = TimeSpan.FromSeconds(30) };
@@ -90,7 +97,7 @@ public sealed class InlineSchedulingTests(ITestOutputHelper output) : IDisposabl
         await load(client);
         var used = ThreadCpu.Since(before, ThreadCpu.TicksByName(collector.Id));
         output.WriteLine(Describe(used));
-        return used;
+        return (used, collector.StartupOutput);
     }
 
     private static string Describe(Dictionary<string, long> used) =>
