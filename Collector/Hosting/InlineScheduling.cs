@@ -7,7 +7,7 @@ namespace Beacon.Collector.Hosting;
 /// the runtime's socket engine completes inline (<c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c>, one
 /// event thread per core) and Kestrel's <c>UnsafePreferInlineScheduling</c> follows it. A pixel is a few
 /// microseconds of work, so the hand-off (a futex wake-up) cost more than the pixel; docs/performance.md
-/// measured 0.67-0.70x nginx with it against 0.44-0.59x without. Work that takes longer than a pixel
+/// measured 0.70-0.80x nginx with it against 0.62-0.65x without. Work that takes longer than a pixel
 /// (a batch's decompression and parsing) must move itself off the event thread.
 /// </summary>
 public static partial class InlineScheduling
