@@ -39,7 +39,9 @@ public sealed class BeaconDecoder(ParserOptions options, TimeProvider? time = nu
             into.SetClientAddress(into.Commit(_addresses.Resolve(raw.ClientAddress, raw.ForwardedFor, raw.Forwarded, into.FreeSpace[..BeaconEvent.MaxAddressText])));
         }
 
-        if (!Utf8.IsValid(raw.UserAgent) || !Utf8.IsValid(raw.Referer))
+        // Only User-Agents checked before are cached (this decoder's own cache): a hit needs no UTF-8 check.
+        var knownAgent = _userAgents.Cached(raw.UserAgent);
+        if ((knownAgent is null && !Utf8.IsValid(raw.UserAgent)) || (!raw.Referer.IsEmpty && !Utf8.IsValid(raw.Referer)))
         {
             into.Reject(RejectReason.InvalidHeader, default);
             return false;
@@ -72,7 +74,7 @@ public sealed class BeaconDecoder(ParserOptions options, TimeProvider? time = nu
         // Last: only good records need it (dead letters keep the raw header).
         if (!into.UserAgent.IsEmpty)
         {
-            into.ParsedUserAgent = _userAgents.ParseWithinBudget(into.UserAgent);
+            into.ParsedUserAgent = knownAgent ?? _userAgents.ParseWithinBudget(into.UserAgent);
         }
 
         return true;

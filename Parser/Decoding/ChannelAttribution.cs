@@ -12,6 +12,11 @@ internal static class ChannelAttribution
     public static void Read(BeaconEvent into)
     {
         var url = into.Url;
+        if (url.IsEmpty)
+        {
+            return;
+        }
+
         var hash = url.IndexOf((byte)'#');
         var fragment = hash < 0 ? default : url[(hash + 1)..];
         if (hash >= 0)
@@ -40,7 +45,8 @@ internal static class ChannelAttribution
                 continue; // not a channel code, or the first one already taken
             }
 
-            if (PercentDecoder.Decode(value, into.FreeSpace, out var length) == DecodeStatus.Done && length > 0)
+            // The URL is decoded, well-formed UTF-8 already: a value only needs checking if an escape in it makes a byte ≥ 0x80.
+            if (PercentDecoder.Decode(value, into.FreeSpace, wellFormed: true, out var length) == DecodeStatus.Done && length > 0)
             {
                 into.SetChannel(field, into.Commit(length));
             }

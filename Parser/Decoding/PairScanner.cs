@@ -8,8 +8,8 @@ namespace Beacon.Parser.Decoding;
 /// <summary>
 /// Finds the <c>key=value</c> pairs of a raw query without decoding them. One vectorised pass marks,
 /// 64 bytes per word, where the '&amp;'s, the '='s and the escapes ('%', '+') are and whether any byte is
-/// not ASCII; pairs are then found by hopping from '&amp;' to '&amp;' with bit operations, so a part costs
-/// the same whatever its length, and only parts holding an escape need percent-decoding. Splits
+/// not ASCII; pairs are then found by taking the '&amp;'s and '='s in order with bit operations, so a part
+/// costs the same whatever its length, and only parts holding an escape need percent-decoding. Splits
 /// exactly as <see cref="QueryStringReader"/> does.
 /// </summary>
 internal static class PairScanner
@@ -39,76 +39,149 @@ internal static class PairScanner
         var escapes = marks.Slice(2 * blocks, blocks);
         ascii = Mark(query, ampersands, equalSigns, escapes);
 
+        // One pass over the '&'s and '='s in order, lowest bit first: a '&' ends a pair, the first '='
+        // of a pair splits it (a later one belongs to the value).
         var count = 0;
         var at = 0;
-        while (at < query.Length)
+        var split = -1;
+        for (var block = 0; block < blocks; block++)
         {
-            var end = Next(ampersands, at, query.Length);
-            if (end == at)
+            var ampersand = ampersands[block];
+            var delimiters = ampersand | equalSigns[block];
+            while (delimiters != 0)
             {
-                at++; // an empty pair
-                continue;
-            }
+                var bit = delimiters & (0 - delimiters);
+                var position = (block << 6) + BitOperations.TrailingZeroCount(delimiters);
+                delimiters ^= bit;
+                if ((ampersand & bit) == 0)
+                {
+                    split = split < 0 ? position : split;
+                    continue;
+                }
 
-            // The first '=' splits; a later one belongs to the value.
-            var split = Math.Min(Next(equalSigns, at, query.Length), end);
-            parts[count++] = new QueryPart(at, split, Any(escapes, at, split));
-            var value = Math.Min(split + 1, end);
-            parts[count++] = new QueryPart(value, end, Any(escapes, value, end));
-            at = end + 1;
+                if (position > at)
+                {
+                    count = AddPair(parts, count, escapes, at, split < 0 ? position : split, position);
+                }
+
+                at = position + 1; // empty pairs are skipped
+                split = -1;
+            }
         }
 
-        return count >> 1;
+        return (at < query.Length ? AddPair(parts, count, escapes, at, split < 0 ? query.Length : split, query.Length) : count) >> 1;
     }
 
-    /// <summary>The first set bit at or after <paramref name="from"/>, or <paramref name="length"/>.</summary>
+    /// <summary>The pair <c>[start, end)</c> split at <paramref name="split"/> (its end when there is no '='): its key and value parts.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static int Next(ReadOnlySpan<ulong> words, int from, int length)
+    private static int AddPair(Span<QueryPart> parts, int count, ReadOnlySpan<ulong> escapes, int start, int split, int end)
     {
-        var block = from >> 6;
-        var word = words[block] & (ulong.MaxValue << (from & 63));
-        while (word == 0)
-        {
-            if (++block == words.Length)
-            {
-                return length;
-            }
-
-            word = words[block];
-        }
-
-        return (block << 6) + BitOperations.TrailingZeroCount(word);
+        parts[count] = new QueryPart(start, split, Any(escapes, start, split));
+        var value = Math.Min(split + 1, end);
+        parts[count + 1] = new QueryPart(value, end, Any(escapes, value, end));
+        return count + 2;
     }
 
-    /// <summary>Whether a bit in <c>[from, to)</c> is set.</summary>
+    /// <summary>Whether a bit in <c>[from, to)</c> is set; looks at the words of that range only.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Any(ReadOnlySpan<ulong> words, int from, int to) =>
-        from < to && Next(words, from, int.MaxValue) < to;
+    private static bool Any(ReadOnlySpan<ulong> words, int from, int to)
+    {
+        if (from >= to)
+        {
+            return false;
+        }
+
+        var block = from >> 6;
+        var last = (to - 1) >> 6;
+        var word = words[block] & (ulong.MaxValue << (from & 63));
+        while (block < last)
+        {
+            if (word != 0)
+            {
+                return true;
+            }
+
+            word = words[++block];
+        }
+
+        return (word & (ulong.MaxValue >> (63 - ((to - 1) & 63)))) != 0;
+    }
 
     /// <summary>Fills the three mark arrays; true when every byte is ASCII.</summary>
     private static bool Mark(ReadOnlySpan<byte> query, Span<ulong> ampersands, Span<ulong> equalSigns, Span<ulong> escapes)
     {
         var high = 0UL;
-        Span<byte> tail = stackalloc byte[64]; // zeroed: padding is never a mark, nor high
-        for (var block = 0; block < ampersands.Length; block++)
+        ref var start = ref MemoryMarshal.GetReference(query);
+        var whole = query.Length >> 6;
+        for (var block = 0; block < whole; block++)
         {
-            var offset = block << 6;
-            var bytes = offset + 64 <= query.Length ? query.Slice(offset, 64) : Tail(query[offset..], tail);
-            ref var at = ref MemoryMarshal.GetReference(bytes);
-            var (ampersand, equalSign, escape, nonAscii) = Vector256.IsHardwareAccelerated ? Marks256(ref at) : Marks128(ref at);
+            var (ampersand, equalSign, escape, nonAscii) = Marks(ref Unsafe.Add(ref start, block << 6));
             ampersands[block] = ampersand;
             equalSigns[block] = equalSign;
             escapes[block] = escape;
             high |= nonAscii;
         }
 
+        var rest = query.Length & 63;
+        if (rest != 0)
+        {
+            // The last 64 bytes of the query, shifted so that the block's first byte is bit 0: nothing
+            // past the query is read, and nothing is copied (a copy to padding stalls the wide load after it).
+            var shift = whole > 0 ? 64 - rest : 0;
+            var (ampersand, equalSign, escape, nonAscii) = whole > 0 ? Marks(ref Unsafe.Add(ref start, query.Length - 64)) : ShortMarks(query);
+            ampersands[whole] = ampersand >> shift;
+            equalSigns[whole] = equalSign >> shift;
+            escapes[whole] = escape >> shift;
+            high |= nonAscii >> shift;
+        }
+
         return high == 0;
     }
 
-    private static ReadOnlySpan<byte> Tail(ReadOnlySpan<byte> rest, Span<byte> tail)
+    /// <summary>The marks of a query shorter than 64 bytes: 16-byte loads, the last overlapping the one before; byte by byte under 16.</summary>
+    private static (ulong Ampersand, ulong EqualSign, ulong Escape, ulong NonAscii) ShortMarks(ReadOnlySpan<byte> query)
     {
-        rest.CopyTo(tail);
-        return tail;
+        ulong ampersand = 0, equalSign = 0, escape = 0, nonAscii = 0;
+        if (query.Length < 16)
+        {
+            for (var i = 0; i < query.Length; i++)
+            {
+                var c = query[i];
+                ampersand |= (c == (byte)'&' ? 1UL : 0) << i;
+                equalSign |= (c == (byte)'=' ? 1UL : 0) << i;
+                escape |= (c is (byte)'%' or (byte)'+' ? 1UL : 0) << i;
+                nonAscii |= (c >= 0x80 ? 1UL : 0) << i;
+            }
+
+            return (ampersand, equalSign, escape, nonAscii);
+        }
+
+        ref var start = ref MemoryMarshal.GetReference(query);
+        for (var offset = 0; offset < query.Length; offset += 16)
+        {
+            var at = Math.Min(offset, query.Length - 16);
+            var bytes = Vector128.LoadUnsafe(ref start, (nuint)at);
+            ampersand |= (ulong)Vector128.Equals(bytes, Vector128.Create((byte)'&')).ExtractMostSignificantBits() << at;
+            equalSign |= (ulong)Vector128.Equals(bytes, Vector128.Create((byte)'=')).ExtractMostSignificantBits() << at;
+            escape |= (ulong)(Vector128.Equals(bytes, Vector128.Create((byte)'%')) | Vector128.Equals(bytes, Vector128.Create((byte)'+'))).ExtractMostSignificantBits() << at;
+            nonAscii |= (ulong)bytes.ExtractMostSignificantBits() << at;
+        }
+
+        return (ampersand, equalSign, escape, nonAscii);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (ulong Ampersand, ulong EqualSign, ulong Escape, ulong NonAscii) Marks(ref byte at) =>
+        Vector512.IsHardwareAccelerated ? Marks512(ref at) : Vector256.IsHardwareAccelerated ? Marks256(ref at) : Marks128(ref at);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (ulong Ampersand, ulong EqualSign, ulong Escape, ulong NonAscii) Marks512(ref byte at)
+    {
+        var bytes = Vector512.LoadUnsafe(ref at);
+        return (Vector512.Equals(bytes, Vector512.Create((byte)'&')).ExtractMostSignificantBits(),
+            Vector512.Equals(bytes, Vector512.Create((byte)'=')).ExtractMostSignificantBits(),
+            (Vector512.Equals(bytes, Vector512.Create((byte)'%')) | Vector512.Equals(bytes, Vector512.Create((byte)'+'))).ExtractMostSignificantBits(),
+            bytes.ExtractMostSignificantBits());
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

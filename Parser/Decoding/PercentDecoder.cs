@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -18,7 +19,14 @@ public static class PercentDecoder
     /// Decodes <paramref name="source"/> into <paramref name="destination"/>, which must be at least
     /// as long as the source (decoding never grows the input).
     /// </summary>
-    public static DecodeStatus Decode(ReadOnlySpan<byte> source, Span<byte> destination, out int written)
+    public static DecodeStatus Decode(ReadOnlySpan<byte> source, Span<byte> destination, out int written) =>
+        Decode(source, destination, wellFormed: false, out written);
+
+    /// <summary>
+    /// As <see cref="Decode(ReadOnlySpan{byte}, Span{byte}, out int)"/>; <paramref name="wellFormed"/>: the source is
+    /// well-formed UTF-8 already, so the result needs a UTF-8 check only when an escape decodes to a byte ≥ 0x80.
+    /// </summary>
+    internal static DecodeStatus Decode(ReadOnlySpan<byte> source, Span<byte> destination, bool wellFormed, out int written)
     {
         if (destination.Length < source.Length)
         {
@@ -26,6 +34,7 @@ public static class PercentDecoder
         }
 
         written = 0;
+        var high = 0;
         while (true)
         {
             // Copy the plain run up to the next '%' or '+' in one vectorised step.
@@ -51,18 +60,18 @@ public static class PercentDecoder
                 return DecodeStatus.InvalidEscape;
             }
 
-            var high = HexValue(source[run + 1]);
-            var low = HexValue(source[run + 2]);
-            if ((high | low) < 0)
+            var hex = (HexValue(source[run + 1]) << 4) | HexValue(source[run + 2]);
+            if (hex < 0)
             {
                 return DecodeStatus.InvalidEscape;
             }
 
-            destination[written++] = (byte)((high << 4) | low);
+            destination[written++] = (byte)hex;
+            high |= hex;
             source = source[(run + 3)..];
         }
 
-        return Utf8.IsValid(destination[..written]) ? DecodeStatus.Done : DecodeStatus.InvalidUtf8;
+        return ((high & 0x80) == 0 && wellFormed) || Utf8.IsValid(destination[..written]) ? DecodeStatus.Done : DecodeStatus.InvalidUtf8;
     }
 
     /// <summary>
@@ -77,9 +86,22 @@ public static class PercentDecoder
         var w = 0;
         var at = part.Start;
         var high = 0;
-        while (at < part.End)
+
+        // The part's escapes, one bit each, taken lowest first. The two digits after a '%' are never
+        // marked (they are not '%' or '+', or the escape is invalid), so clearing the bit just taken
+        // leaves the next escape lowest.
+        var block = at >> 6;
+        var lastBlock = (part.End - 1) >> 6;
+        var word = escapes[block] & (ulong.MaxValue << (at & 63));
+        while (true)
         {
-            var next = Math.Min(PairScanner.Next(escapes, at, part.End), part.End);
+            while (word == 0 && block < lastBlock)
+            {
+                word = escapes[++block];
+            }
+
+            var next = word == 0 ? part.End : Math.Min((block << 6) + BitOperations.TrailingZeroCount(word), part.End);
+            word &= word - 1;
             var run = next - at;
             if (run <= 16 && at + 16 <= query.Length && w + 16 <= destination.Length)
             {

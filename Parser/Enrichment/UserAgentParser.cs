@@ -103,6 +103,13 @@ public sealed class UserAgentParser
         return _misses.TryTake() ? Parse(userAgent) : null;
     }
 
+    /// <summary>
+    /// The cached result for the whole of <paramref name="userAgent"/>, or null (no look-up for an empty one).
+    /// A User-Agent of <see cref="MaxParsedBytes"/> or more is never found whole: its entry is for a prefix.
+    /// </summary>
+    internal UserAgentInfo? Cached(ReadOnlySpan<byte> userAgent) =>
+        !userAgent.IsEmpty && userAgent.Length < MaxParsedBytes && _cache.TryGet(userAgent, out var info) ? info : null;
+
     /// <summary>Parses a User-Agent given as text, through the same cache.</summary>
     public UserAgentInfo Parse(string userAgent)
     {

@@ -17,10 +17,10 @@ public sealed class BeaconEvent
     private int _used;
     private Utf8Range[] _propertyKeys = new Utf8Range[16];
     private Utf8Range[] _propertyValues = new Utf8Range[16];
-    private readonly Utf8Range[] _fields = new Utf8Range[Enum.GetValues<EventField>().Length]; // by EventField: the string ones
+    private FieldValues _fields; // by EventField: the string ones
     private QueryPart[] _parts = new QueryPart[512];
     private ulong[] _marks = new ulong[24];
-    private readonly Utf8Range[] _channel = new Utf8Range[Enum.GetValues<ChannelField>().Length];
+    private ChannelValues _channel;
     private readonly Utf8Range[] _truncated = new Utf8Range[MaxTruncated];
     private Utf8Range _userAgent, _route, _clientAddress;
     private Guid _generatedEventId;
@@ -151,8 +151,8 @@ public sealed class BeaconEvent
         }
 
         _used = 0;
-        Array.Clear(_fields);
-        Array.Clear(_channel);
+        _fields = default; // fixed-size structs: cleared in place with a few vector stores, no call
+        _channel = default;
         HasChannel = false;
         TruncatedCount = 0;
         DwellMs = null;
@@ -284,4 +284,16 @@ public sealed class BeaconEvent
     internal ReadOnlySpan<byte> Slice(Utf8Range range) => _buffer.AsSpan(range.Start, range.Length);
 
     private ReadOnlySpan<byte> Field(EventField field) => Slice(_fields[(int)field]);
+
+    [InlineArray((int)EventField.Dwell + 1)]
+    private struct FieldValues
+    {
+        private Utf8Range _first;
+    }
+
+    [InlineArray((int)ChannelField.Ref + 1)]
+    private struct ChannelValues
+    {
+        private Utf8Range _first;
+    }
 }

@@ -13,5 +13,5 @@ public enum ChannelField
     Source,
 
     /// <summary><c>ref=</c>: e.g. the inviting user's referral code.</summary>
-    Ref,
+    Ref, // last: BeaconEvent sizes its channel codes by it
 }

@@ -25,5 +25,5 @@ internal enum EventField : byte
     SourceSourceSpm,
     ClientTime,
     SentTime,
-    Dwell,
+    Dwell, // last: BeaconEvent sizes its field values by it
 }

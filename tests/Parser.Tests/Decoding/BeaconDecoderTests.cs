@@ -288,6 +288,20 @@ public sealed class BeaconDecoderTests
     }
 
     [Fact]
+    public void A_User_Agent_is_checked_even_when_its_first_bytes_were_cached_from_a_longer_one()
+    {
+        // Cached User-Agents skip the UTF-8 check, and a long one is cached by its first MaxParsedBytes
+        // bytes: here that prefix ends inside "é". Sent alone, those bytes are invalid and must be rejected.
+        var longAgent = Encoding.UTF8.GetBytes(new string('A', UserAgentParser.MaxParsedBytes - 1) + "éB");
+        var prefix = longAgent[..UserAgentParser.MaxParsedBytes];
+        Assert.True(_decoder.Decode(new RawBeacon(BeaconTransport.Pixel, "e=pv"u8, longAgent, [], [], [], ReceivedAtMs, VisitorId), _event));
+        Assert.NotNull(_event.ParsedUserAgent);
+
+        Assert.False(_decoder.Decode(new RawBeacon(BeaconTransport.Pixel, "e=pv"u8, prefix, [], [], [], ReceivedAtMs, VisitorId), _event));
+        Assert.Equal(RejectReason.InvalidHeader, _event.RejectReason);
+    }
+
+    [Fact]
     public void Invalid_utf8_in_the_Referer_is_rejected_as_InvalidHeader()
     {
         byte[] referer = [(byte)'h', 0xFF];
