@@ -93,8 +93,7 @@ public sealed class BeaconDecoder(ParserOptions options, TimeProvider? time = nu
         var pairs = PairScanner.Scan(query, parts, marks, out var ascii);
         var escapes = PairScanner.Escapes(marks, query.Length);
         var wellFormed = ascii || Utf8.IsValid(query);
-        var limited = _limits.Configured; // read once, not through two objects per pair
-        var defaultLimit = _limits.Default;
+        var checkAbove = _limits.Configured ? -1 : _limits.Default; // value lengths that need a look at the limits; one register
         for (var i = 0; i < pairs; i++)
         {
             var keyPart = parts[2 * i];
@@ -118,7 +117,7 @@ public sealed class BeaconDecoder(ParserOptions options, TimeProvider? time = nu
                 return false;
             }
 
-            if (limited || value.Length > defaultLimit)
+            if (value.Length > checkAbove)
             {
                 var (limit, truncate) = _limits.For(into.Slice(key));
                 if (value.Length > limit)
