@@ -17,7 +17,7 @@ public sealed class EventRouter(
     RouterCounters counters,
     RuleBook? rules = null,
     HoldLanes? holds = null,
-    RecentEvents? recent = null) : IDisposable
+    RecentEvents? recent = null)
 {
     /// <summary>Dead letters are never sampled.</summary>
     private const double SampleRate = 1.0;
@@ -97,6 +97,4 @@ public sealed class EventRouter(
         evt.GeneratedEventId.TryFormat(_anonymousDevice, out _, "N");
         return _anonymousDevice;
     }
-
-    public void Dispose() => _writer.Dispose();
 }

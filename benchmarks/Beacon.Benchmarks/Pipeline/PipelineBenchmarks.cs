@@ -76,8 +76,6 @@ public class PipelineBenchmarks
         {
             ring?.Dispose();
         }
-
-        _router?.Dispose();
     }
 
     /// <summary>Part of decoding: splitting the raw query into its 12 key/value pairs, nothing else.</summary>

@@ -36,7 +36,7 @@ public sealed class AllocationTests
     {
         using var ring = new BeaconRing(new RingOptions { Capacity = 4 });
         var decoder = new BeaconDecoder(new ParserOptions());
-        using var router = new EventRouter(new RouteTable(new RouteTableOptions()), new DiscardingSink(), new RouterCounters());
+        var router = new EventRouter(new RouteTable(new RouteTableOptions()), new DiscardingSink(), new RouterCounters());
         var evt = new BeaconEvent();
         Publish(ring, 0);
         Assert.True(ring.TryRead(out var slot));
@@ -74,7 +74,7 @@ public sealed class AllocationTests
         proxied.TrustedProxies.Add("10.0.0.0/8");
         var behindProxy = new BeaconDecoder(proxied);
         var sink = new CountingSink();
-        using var router = new EventRouter(new RouteTable(new RouteTableOptions()), sink, new RouterCounters());
+        var router = new EventRouter(new RouteTable(new RouteTableOptions()), sink, new RouterCounters());
         var evt = new BeaconEvent();
         var proxy = IPAddress.Parse("10.1.2.3");
         var v6 = IPAddress.Parse("2001:db8:85a3::8a2e:370:7334");

@@ -8,7 +8,7 @@ using Beacon.Router.Routing;
 
 namespace Beacon.Router.Tests.Records;
 
-public sealed partial class RecordWriterTests : IDisposable
+public sealed partial class RecordWriterTests
 {
     private const string FullQuery =
         "e=pv&a=shop&p=web&u=https%3A%2F%2Fexample.com%2Fcart%3Fx%3D1&r=https%3A%2F%2Fsearch.example%2F"
@@ -16,8 +16,6 @@ public sealed partial class RecordWriterTests : IDisposable
 
     private readonly RecordWriter _writer = new();
     private readonly RouteTable _table = new(new RouteTableOptions());
-
-    public void Dispose() => _writer.Dispose();
 
     [Fact]
     public void Path_and_channel_fields_are_written_when_sent()
@@ -229,6 +227,34 @@ public sealed partial class RecordWriterTests : IDisposable
         var props = doc.RootElement.GetProperty("props");
         Assert.Equal("\"quoted\"\n\u0001\\\tend", props.GetProperty("note").GetString());
         Assert.Equal("\r", props.GetProperty("\"k\"").GetString());
+    }
+
+    [Fact]
+    public void Every_ascii_character_and_four_byte_utf8_round_trip_in_keys_and_values()
+    {
+        var text = new string([.. Enumerable.Range(0, 0x80).Select(static c => (char)c)]) + "é你😀";
+        var escaped = Uri.EscapeDataString(text);
+        var evt = TestBeacon.Of($"e=pv&v={escaped}&k{escaped}=x").Decode();
+        Assert.Equal(RejectReason.None, evt.RejectReason);
+
+        using var doc = WriteEvent(evt, 1.0);
+
+        var props = doc.RootElement.GetProperty("props");
+        Assert.Equal(text, props.GetProperty("v").GetString());
+        Assert.Equal("x", props.GetProperty("k" + text).GetString());
+    }
+
+    [Fact]
+    public void A_record_longer_than_the_buffer_is_written_whole()
+    {
+        // 3,000 control characters escape to 18,000 bytes: several times the writer's first buffer.
+        var value = new string('\u0001', 3000);
+        var evt = TestBeacon.Of($"e=pv&v={Uri.EscapeDataString(value)}&after=1").Decode();
+
+        using var doc = WriteEvent(evt, 1.0);
+
+        Assert.Equal(value, doc.RootElement.GetProperty("props").GetProperty("v").GetString());
+        Assert.Equal("1", doc.RootElement.GetProperty("props").GetProperty("after").GetString());
     }
 
     [Fact]

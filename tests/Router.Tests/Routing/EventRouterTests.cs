@@ -18,7 +18,7 @@ public sealed class EventRouterTests : IDisposable
         _router = new EventRouter(new RouteTable(new RouteTableOptions()), _sink, _counters);
     }
 
-    public void Dispose() => _router.Dispose();
+    public void Dispose() => _sink.Dispose();
 
     [Fact]
     public void A_good_event_goes_to_its_routes_topic_keyed_by_visitor_id()
@@ -128,8 +128,8 @@ public sealed class EventRouterTests : IDisposable
         using var temp = new TempDirectory();
         var counters = new RouterCounters();
         using (var sink = new SegmentFileSink(temp.Path, new SegmentLogOptions(), new ManualTimeProvider()))
-        using (var router = new EventRouter(new RouteTable(new RouteTableOptions()), sink, counters))
         {
+            var router = new EventRouter(new RouteTable(new RouteTableOptions()), sink, counters);
             foreach (var query in new[] { "e=pay", "e=pv", "e=err", "e=refund", "x=%ZZ" })
             {
                 var beacon = TestBeacon.Of(query);

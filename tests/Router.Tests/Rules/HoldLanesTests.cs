@@ -21,7 +21,7 @@ public sealed class HoldLanesTests : IDisposable
     public void Held_records_wait_and_are_released_in_order_at_the_bounded_rate_once_lifted()
     {
         using var holds = Lanes(releasePerSecond: 100);
-        using var router = new EventRouter(Table, _sink, new RouterCounters(), _book, holds);
+        var router = new EventRouter(Table, _sink, new RouterCounters(), _book, holds);
         Apply("""{"rules":[{"id":"hold-exposure","action":"hold","scope":{"route":["exposure"]}}]}""");
 
         for (var i = 0; i < 250; i++)
@@ -58,8 +58,8 @@ public sealed class HoldLanesTests : IDisposable
     {
         Apply("""{"rules":[{"id":"h","action":"hold"}]}""");
         using (var first = Lanes(releasePerSecond: 40))
-        using (var router = new EventRouter(Table, _sink, new RouterCounters(), _book, first))
         {
+            var router = new EventRouter(Table, _sink, new RouterCounters(), _book, first);
             for (var i = 0; i < 100; i++)
             {
                 Route(router, $"e=pv&n={i}");
@@ -70,8 +70,8 @@ public sealed class HoldLanesTests : IDisposable
 
         Apply("""{"rules":[]}""");
         using (var holds = Lanes(releasePerSecond: 40))
-        using (var router = new EventRouter(Table, _sink, new RouterCounters(), _book, holds))
         {
+            var router = new EventRouter(Table, _sink, new RouterCounters(), _book, holds);
             _time.Advance(TimeSpan.FromSeconds(1));
             Assert.Equal(40, router.ReleaseHeld());
             router.Flush(durable: true);
@@ -79,8 +79,8 @@ public sealed class HoldLanesTests : IDisposable
         }
 
         using (var last = Lanes(releasePerSecond: 1000))
-        using (var router = new EventRouter(Table, _sink, new RouterCounters(), _book, last))
         {
+            var router = new EventRouter(Table, _sink, new RouterCounters(), _book, last);
             _time.Advance(TimeSpan.FromSeconds(1));
             Assert.Equal(60, router.ReleaseHeld());
             router.Flush(durable: true);
@@ -94,7 +94,7 @@ public sealed class HoldLanesTests : IDisposable
     public void A_full_lane_writes_records_through_instead_of_losing_them()
     {
         using var holds = Lanes(releasePerSecond: 10, maxBytes: 2000);
-        using var router = new EventRouter(Table, _sink, new RouterCounters(), _book, holds);
+        var router = new EventRouter(Table, _sink, new RouterCounters(), _book, holds);
         Apply("""{"rules":[{"id":"h","action":"hold"}]}""");
 
         for (var i = 0; i < 50; i++)
@@ -113,7 +113,7 @@ public sealed class HoldLanesTests : IDisposable
     {
         var end = _time.GetUtcNow().AddMinutes(5).ToString("O");
         using var holds = Lanes(releasePerSecond: 1000);
-        using var router = new EventRouter(Table, _sink, new RouterCounters(), _book, holds);
+        var router = new EventRouter(Table, _sink, new RouterCounters(), _book, holds);
         Apply($$"""{"rules":[{"id":"h","action":"hold","end":"{{end}}"}]}""");
         Route(router, "e=pv");
         _time.Advance(TimeSpan.FromSeconds(1));
