@@ -25,8 +25,8 @@ internal sealed class JsonRecordBuffer(int capacity = 4096)
     public void Begin()
     {
         _length = 0;
+        Append((byte)'{');
         _first = true;
-        StartObject();
     }
 
     /// <summary>Ends the record and returns it; valid until the next <see cref="Begin"/>.</summary>
@@ -36,38 +36,13 @@ internal sealed class JsonRecordBuffer(int capacity = 4096)
         return Written;
     }
 
-    public void StartObject()
-    {
-        Separator();
-        Append((byte)'{');
-        _first = true;
-    }
+    public void StartObject(ReadOnlySpan<byte> name) => Open(name, (byte)'{');
 
-    public void StartObject(ReadOnlySpan<byte> name)
-    {
-        Name(name);
-        Append((byte)'{');
-        _first = true;
-    }
+    public void EndObject() => Close((byte)'}');
 
-    public void EndObject()
-    {
-        Append((byte)'}');
-        _first = false;
-    }
+    public void StartArray(ReadOnlySpan<byte> name) => Open(name, (byte)'[');
 
-    public void StartArray(ReadOnlySpan<byte> name)
-    {
-        Name(name);
-        Append((byte)'[');
-        _first = true;
-    }
-
-    public void EndArray()
-    {
-        Append((byte)']');
-        _first = false;
-    }
+    public void EndArray() => Close((byte)']');
 
     public void String(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
     {
@@ -149,6 +124,19 @@ internal sealed class JsonRecordBuffer(int capacity = 4096)
         Base64.EncodeToUtf8(value, _buffer.AsSpan(_length), out _, out var written);
         _length += written;
         _buffer[_length++] = (byte)'"';
+    }
+
+    private void Open(ReadOnlySpan<byte> name, byte bracket)
+    {
+        Name(name);
+        Append(bracket);
+        _first = true;
+    }
+
+    private void Close(byte bracket)
+    {
+        Append(bracket);
+        _first = false;
     }
 
     private void Name(ReadOnlySpan<byte> name)
