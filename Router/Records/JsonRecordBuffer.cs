@@ -10,8 +10,8 @@ namespace Beacon.Router.Records;
 /// Appends one record's JSON to a reusable buffer. Record values are well-formed UTF-8 (the decoder
 /// checked them), so only what JSON requires is escaped — quote, backslash, control characters — and
 /// the rest is copied as it is. Member names come pre-quoted with their colon (<c>"app":</c>). It does
-/// less than <c>Utf8JsonWriter</c> (no state checks, no encoder), which cost the pipeline thread about
-/// twice as much per record (docs/performance.md).
+/// less than <c>Utf8JsonWriter</c> (no state checks, no encoder): route + serialise took 0.75× the time
+/// with it (docs/performance.md).
 /// </summary>
 internal sealed class JsonRecordBuffer(int capacity = 4096)
 {
