@@ -6,23 +6,20 @@
 // With --kafka, every request also produces one ready-made record to Kafka as Beacon's sink would
 // (KafkaPixels): the floor under Beacon's Kafka path. On SIGTERM it waits for every delivery report
 // and prints "kafka-pixels: produced=… delivered=… failed=…".
+using Beacon.Collector.Hosting;
 using Beacon.LoadTest;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Net.Http.Headers;
 
-// The collector's transport settings (its Hosting/InlineScheduling): unless the environment says otherwise,
-// sockets complete inline, before the first socket exists, and Kestrel runs requests where they complete.
-const string inlineCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
-if (Environment.GetEnvironmentVariable(inlineCompletions) is null)
-{
-    Environment.SetEnvironmentVariable(inlineCompletions, "1");
-}
+// The collector's transport settings: sockets complete inline (unless the environment says otherwise),
+// set before the first socket exists, and Kestrel runs requests where they complete.
+InlineScheduling.DefaultOn();
 
 var gif = Convert.FromBase64String("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==");
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.Logging.ClearProviders();
 builder.Services.Configure<SocketTransportOptions>(static transport =>
-    transport.UnsafePreferInlineScheduling = Environment.GetEnvironmentVariable(inlineCompletions) == "1");
+    transport.UnsafePreferInlineScheduling = InlineScheduling.SocketsCompleteInline);
 using var kafka = builder.Configuration["kafka"] is { Length: > 0 } bootstrap ? new KafkaPixels(bootstrap) : null;
 var app = builder.Build();
 app.Run(context =>
