@@ -315,6 +315,21 @@ public sealed class BeaconDecoderTests
     }
 
     [Theory]
+    [InlineData(new byte[] { 0xC3, (byte)'(' })]              // plain: taken as a range of the query
+    [InlineData(new byte[] { (byte)'a', (byte)'+', 0xFF })]   // with an escape that makes no byte >= 0x80
+    [InlineData(new byte[] { (byte)'%', (byte)'4', (byte)'1', 0x80 })]
+    public void A_value_with_raw_bytes_that_are_not_utf8_is_rejected_as_InvalidUtf8_with_or_without_an_escape(byte[] value)
+    {
+        byte[] query = [.. "e=pv&x="u8, .. value, .. "&a=shop"u8];
+
+        var accepted = _decoder.Decode(new RawBeacon(BeaconTransport.Pixel, query, "UA"u8, [], [], [], ReceivedAtMs, VisitorId), _event);
+
+        Assert.False(accepted);
+        Assert.Equal(RejectReason.InvalidUtf8, _event.RejectReason);
+        Assert.Equal("x", BeaconEvent.Text(_event.RejectedParameter));
+    }
+
+    [Theory]
     [InlineData("e=pv")]
     [InlineData("e=pv&t=1&x=y")]
     [InlineData("a=shop")]

@@ -103,6 +103,16 @@ public sealed class PathAndChannelTests
     }
 
     [Fact]
+    public void A_question_mark_inside_the_page_urls_query_does_not_start_it_again()
+    {
+        // '?' may stand unencoded in a query (here in a return path): the query starts at the first one.
+        Assert.True(Decode("e=pv&u=" + Uri.EscapeDataString("https://shop.example/login?source=10012&next=/cart?step=2&ref=kd4b")));
+
+        Assert.Equal("10012", Text(_event.Channel(ChannelField.Source)));
+        Assert.Equal("kd4b", Text(_event.Channel(ChannelField.Ref)));
+    }
+
+    [Fact]
     public void A_malformed_channel_code_is_skipped_and_the_event_kept()
     {
         Assert.True(Decode("e=pv&u=" + Uri.EscapeDataString("https://s/?source=%zz&ref=ok&source=second")));
@@ -125,6 +135,24 @@ public sealed class PathAndChannelTests
         Assert.Equal("ab€", Text(_event.PropertyValue(0)));
         Assert.Equal(2, _event.TruncatedCount);
         Assert.Equal(["u", "title"], new[] { Text(_event.Truncated(0)), Text(_event.Truncated(1)) });
+    }
+
+    [Theory]
+    [InlineData("é", 1)]
+    [InlineData("€", 1)]
+    [InlineData("€", 2)]
+    [InlineData("😀", 1)]
+    [InlineData("😀", 3)]
+    public void A_limit_that_cuts_into_the_first_character_keeps_none_of_it(string first, int limit)
+    {
+        var options = new ParserOptions();
+        options.Fields["u"] = new FieldLimit { MaxBytes = limit, Truncate = true };
+
+        Assert.True(Decode("e=pv&u=" + Uri.EscapeDataString(first + "x"), options));
+
+        Assert.True(_event.Url.IsEmpty, $"kept {Convert.ToHexString(_event.Url)}");
+        Assert.Equal(1, _event.TruncatedCount);
+        Assert.Equal("u", Text(_event.Truncated(0)));
     }
 
     [Fact]

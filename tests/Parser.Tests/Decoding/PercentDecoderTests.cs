@@ -103,6 +103,28 @@ public sealed class PercentDecoderTests
         Assert.Equal(DecodeStatus.InvalidUtf8, status);
     }
 
+    [Fact]
+    public void Only_0_to_9_a_to_f_and_A_to_F_are_hex_digits_in_either_place_of_an_escape()
+    {
+        for (var b = 0; b < 256; b++)
+        {
+            var digit = char.IsAsciiHexDigit((char)b) ? Convert.ToInt32(((char)b).ToString(), 16) : -1;
+            var destination = new byte[3];
+
+            // Second place: "%3X" is an ASCII byte when X is a digit.
+            var status = PercentDecoder.Decode([(byte)'%', (byte)'3', (byte)b], destination, out var written);
+            Assert.Equal(
+                (b, digit < 0 ? DecodeStatus.InvalidEscape : DecodeStatus.Done, digit < 0 ? -1 : 0x30 + digit),
+                (b, status, status == DecodeStatus.Done && written == 1 ? destination[0] : -1));
+
+            // First place: "%X0" is a byte of its own, not UTF-8 from 0x80 on.
+            status = PercentDecoder.Decode([(byte)'%', (byte)b, (byte)'0'], destination, out written);
+            Assert.Equal(
+                (b, digit < 0 ? DecodeStatus.InvalidEscape : digit < 8 ? DecodeStatus.Done : DecodeStatus.InvalidUtf8, digit is >= 0 and < 8 ? digit << 4 : -1),
+                (b, status, status == DecodeStatus.Done && written == 1 ? destination[0] : -1));
+        }
+    }
+
     [Theory]
     [InlineData("abc", 2)]
     [InlineData("%41%42", 2)]
