@@ -12,6 +12,8 @@ public sealed class VisitorCookieTests
     [InlineData("bid=" + Id)]
     [InlineData("a=1; bid=" + Id + "; c=3")]
     [InlineData("xbid=zzz;bid=" + Id)]
+    [InlineData("a=1; bid=" + Id + " ; c=3")]
+    [InlineData("bid=00000000000000000000000000000000; bid=" + Id)] // a malformed one first does not hide it
     public void A_well_formed_id_is_read_wherever_it_sits(string header)
     {
         Assert.True(_cookie.TryRead(new StringValues(header), out var id));
@@ -35,9 +37,30 @@ public sealed class VisitorCookieTests
     [InlineData("bidx=" + Id)]
     [InlineData("xbid=" + Id)]
     [InlineData("bid=00000000000000000000000000000000")]
+    [InlineData("bid")]
+    [InlineData("a=1; bid")]
+    [InlineData("bidx" + Id)]
+    [InlineData("BID=" + Id)]
     public void Anything_but_32_lowercase_hex_digits_under_the_cookie_name_is_not_trusted(string header)
     {
         Assert.False(_cookie.TryRead(new StringValues(header), out _));
+    }
+
+    [Fact]
+    public void An_id_in_bytes_is_exactly_32_lowercase_hex_digits_too()
+    {
+        Assert.True(VisitorCookie.TryParseId(System.Text.Encoding.ASCII.GetBytes(Id), out var id));
+        Assert.Equal(Id, id.ToString("N"));
+        Assert.False(VisitorCookie.TryParseId(System.Text.Encoding.ASCII.GetBytes(Id + "0"), out _));
+        Assert.False(VisitorCookie.TryParseId(System.Text.Encoding.ASCII.GetBytes(Id[..^1]), out _));
+    }
+
+    [Fact]
+    public void An_empty_domain_writes_no_domain_attribute()
+    {
+        var cookie = new VisitorCookie(new VisitorCookieOptions { Domain = "" });
+
+        Assert.DoesNotContain("Domain", cookie.SetCookieHeader(VisitorCookie.NewId()), StringComparison.Ordinal);
     }
 
     [Fact]

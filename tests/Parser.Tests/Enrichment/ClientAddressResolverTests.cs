@@ -32,6 +32,8 @@ public sealed class ClientAddressResolverTests
     [InlineData("256.1.1.1")]
     [InlineData("1.2.3")]
     [InlineData("1.2.3.4.5")]
+    [InlineData("01.2.3.4")]
+    [InlineData("1.2.3.04")]
     public void Something_that_is_not_an_address_is_never_written(string peer)
     {
         Assert.Equal("", Resolve(BehindProxies, peer, "", ""));
@@ -77,6 +79,75 @@ public sealed class ClientAddressResolverTests
     {
         Assert.Throws<ArgumentException>(() => Resolver(trusted: ["10.0.0.0/99"]));
         Assert.Throws<ArgumentOutOfRangeException>(() => Resolver(trusted: [], ipv4Bits: 33));
+    }
+
+    [Theory]
+    [InlineData("::ffff:c633:6417", "198.51.100.0")] // IPv4-mapped, written in hex: anonymised as IPv4
+    [InlineData("::1:ffff:c633:6417", "::")] // not mapped: a non-zero group before the ffff
+    [InlineData("::ff:c633:6417", "::")] // not mapped: 00ff is not ffff
+    public void Only_a_true_IPv4_mapped_address_written_in_hex_is_treated_as_IPv4(string peer, string expected)
+    {
+        Assert.Equal(expected, Resolve(BehindProxies, peer, "", ""));
+    }
+
+    [Fact]
+    public void Anonymisation_can_drop_the_whole_address()
+    {
+        var all = Resolver(trusted: [], ipv4Bits: 32, ipv6Bits: 128);
+
+        Assert.Equal("0.0.0.0", Resolve(all, "203.0.113.7", "", ""));
+        Assert.Equal("::", Resolve(all, "2001:db8:1234:5678::1", "", ""));
+    }
+
+    [Fact]
+    public void Anonymisation_bits_need_not_be_whole_octets()
+    {
+        var odd = Resolver(trusted: [], ipv4Bits: 12, ipv6Bits: 84);
+
+        Assert.Equal("203.0.240.0", Resolve(odd, "203.0.255.7", "", ""));
+        Assert.Equal("2001:db8:12f0::", Resolve(odd, "2001:db8:12ff:5678::1", "", ""));
+    }
+
+    [Fact]
+    public void A_trusted_network_covers_exactly_its_prefix()
+    {
+        var eight = Resolver(trusted: ["10.0.0.0/8"], ipv4Bits: 0);
+
+        Assert.Equal("198.51.100.23", Resolve(eight, "10.255.255.254", "198.51.100.23", ""));
+        Assert.Equal("11.0.0.1", Resolve(eight, "11.0.0.1", "198.51.100.23", ""));
+        Assert.Equal("9.255.255.255", Resolve(eight, "9.255.255.255", "198.51.100.23", ""));
+    }
+
+    [Fact]
+    public void A_trusted_network_of_prefix_zero_trusts_every_IPv4_peer()
+    {
+        var everyone = Resolver(trusted: ["0.0.0.0/0"]);
+
+        Assert.Equal("198.51.100.0", Resolve(everyone, "203.0.113.7", "198.51.100.23", ""));
+    }
+
+    [Fact]
+    public void A_single_trusted_IPv6_address_counts_as_a_network_of_one()
+    {
+        var one = Resolver(trusted: ["2001:db8::1"]);
+
+        Assert.Equal("198.51.100.0", Resolve(one, "2001:db8::1", "198.51.100.23", ""));
+        Assert.Equal("2001:db8::", Resolve(one, "2001:db8::2", "198.51.100.23", ""));
+    }
+
+    [Fact]
+    public void When_every_hop_is_a_trusted_proxy_the_client_is_the_leftmost_hop()
+    {
+        var whole = Resolver(trusted: ["10.0.0.0/8"], ipv4Bits: 0);
+
+        Assert.Equal("10.1.2.3", Resolve(whole, "10.0.0.7", "10.1.2.3, 10.0.0.5", ""));
+        Assert.Equal("10.1.2.3", Resolve(whole, "10.0.0.7", "", "for=10.1.2.3, for=10.0.0.5"));
+    }
+
+    [Fact]
+    public void An_unbracketed_IPv6_for_parameter_is_not_cut_at_its_first_colon()
+    {
+        Assert.Equal("2001:db8:cafe::", Resolve(BehindProxies, "10.0.0.7", "", "for=2001:db8:cafe:1::17"));
     }
 
     private static ClientAddressResolver Resolver(string[] trusted, int ipv4Bits = 8, int ipv6Bits = 80)

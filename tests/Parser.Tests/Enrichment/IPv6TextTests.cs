@@ -75,6 +75,7 @@ public sealed class IPv6TextTests
     [InlineData("1:0:0:2:0:0:0:3", "1:0:0:2::3")]
     [InlineData("1:0:0:2:0:0:3:4", "1::2:0:0:3:4")]
     [InlineData("2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1")]
+    [InlineData("2001:100:1000:10::1", "2001:100:1000:10::1")] // zeros inside a group are digits, not leading zeros
     public void Usual_forms_parse_and_print_in_RFC_5952_form(string text, string expected)
     {
         var bytes = new byte[16];
