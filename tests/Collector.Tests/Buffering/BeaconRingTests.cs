@@ -196,6 +196,64 @@ public sealed class BeaconRingTests
         Assert.Equal(56, (int)Marshal.OffsetOf<PaddedSequence>(nameof(PaddedSequence.Value)));
     }
 
+    [Fact]
+    public void A_batch_is_admitted_whole_up_to_the_fill_level_and_a_refused_one_is_counted_record_by_record()
+    {
+        using var ring = new BeaconRing(new RingOptions { Capacity = 8 });
+
+        Assert.True(ring.TryClaimMany(Priority.P0, 6, out var first));
+        Assert.Equal(0, first);
+        Assert.False(ring.TryClaimMany(Priority.P0, 3, out _)); // 6 + 3 > 8: none of it
+        Assert.Equal(3, ring.Shed(Priority.P0));
+        Assert.Equal(6, ring.Count);
+
+        // A batch that fills the ring exactly still fits.
+        Assert.True(ring.TryClaimMany(Priority.P0, 2, out var second));
+        Assert.Equal(6, second);
+        Assert.Equal(8, ring.Count);
+        Assert.Equal(3, ring.Shed(Priority.P0));
+    }
+
+    [Fact]
+    public void A_consumer_that_parks_after_a_publish_returns_without_waiting_for_another()
+    {
+        using var ring = new BeaconRing(new RingOptions { Capacity = 4 });
+        Assert.True(Write(ring, Priority.P1, 1));
+        using var returned = new ManualResetEventSlim();
+        var consumer = new Thread(() =>
+        {
+            ring.WaitForData(TimeSpan.FromMinutes(10)); // the record is already there: only its re-check can end this in time
+            returned.Set();
+        }) { IsBackground = true };
+
+        consumer.Start();
+
+        Assert.True(returned.Wait(TimeSpan.FromMinutes(1)));
+    }
+
+    [Fact]
+    public void A_parked_consumer_is_woken_by_the_next_publish()
+    {
+        using var ring = new BeaconRing(new RingOptions { Capacity = 4 });
+        using var returned = new ManualResetEventSlim();
+        var consumer = new Thread(() =>
+        {
+            ring.WaitForData(TimeSpan.FromMinutes(10));
+            returned.Set();
+        }) { IsBackground = true };
+        consumer.Start();
+
+        // Blocked (or spin-sleeping) inside the wait, past its re-check of the empty ring: only the publish's wake-up can end it in time.
+        while ((consumer.ThreadState & ThreadState.WaitSleepJoin) == 0)
+        {
+            Thread.Yield();
+        }
+
+        Assert.True(Write(ring, Priority.P1, 1));
+
+        Assert.True(returned.Wait(TimeSpan.FromMinutes(1)));
+    }
+
     private static bool Write(BeaconRing ring, Priority priority, long id)
     {
         if (!ring.TryClaim(priority, out var claim))

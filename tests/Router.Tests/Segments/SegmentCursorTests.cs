@@ -173,6 +173,24 @@ public sealed class SegmentCursorTests : IDisposable
         AssertRecords([5], ReadAll(Dir));
     }
 
+    [Fact]
+    public void A_segment_of_another_format_version_is_not_read()
+    {
+        using (var log = new SegmentLog(Dir, new SegmentLogOptions(), _time))
+        {
+            AppendRange(log, 0, 2);
+        }
+
+        var segment = Path.Combine(Dir, SegmentFormat.FileName(0));
+        var bytes = File.ReadAllBytes(segment);
+        bytes[4] = SegmentFormat.Version + 1;
+        File.WriteAllBytes(segment, bytes);
+        using var cursor = new SegmentCursor(Dir);
+
+        Assert.False(SegmentFormat.IsFileHeader(bytes));
+        Assert.False(cursor.TryRead(out _));
+    }
+
     private void WriteOneRecordPerSegment(int records)
     {
         var options = new SegmentLogOptions { SegmentBytes = 1, SegmentMaxAge = TimeSpan.FromDays(365) };

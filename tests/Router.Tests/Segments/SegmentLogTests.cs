@@ -460,6 +460,142 @@ public sealed class SegmentLogTests : IDisposable
         Assert.Null(second);
     }
 
+    [Theory]
+    [InlineData(0)] // a tail of zero bytes: length 0 and the CRC of no bytes, 0
+    [InlineData(1)]
+    [InlineData(SegmentFormat.BodyPrefixLength - 1)]
+    public void A_frame_too_short_for_its_prefix_is_a_torn_tail_even_when_its_crc_matches(int bodyLength)
+    {
+        var segment = WriteAndClose(3);
+        var body = new byte[bodyLength];
+        var header = new byte[SegmentFormat.FrameHeaderLength];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(header, bodyLength);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(4), Crc32C.Compute(body));
+        AppendBytes(segment, [.. header, .. body]);
+
+        AssertRecords([0, 1, 2], ReadAll(Dir));
+
+        using (var log = new SegmentLog(Dir, new SegmentLogOptions(), _time))
+        {
+            Assert.Equal(SegmentFormat.FrameHeaderLength + bodyLength, log.RecoveredTornBytes);
+            Assert.Equal(3, log.NextRecord);
+            AppendRange(log, 3, 4);
+        }
+
+        AssertReadsCleanly([0, 1, 2, 3]);
+    }
+
+    [Fact]
+    public void A_frame_length_no_buffer_could_hold_is_a_torn_tail()
+    {
+        var segment = WriteAndClose(2);
+        var header = new byte[SegmentFormat.FrameHeaderLength];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(header, int.MaxValue);
+        AppendBytes(segment, header);
+
+        AssertRecords([0, 1], ReadAll(Dir));
+
+        using (var log = new SegmentLog(Dir, new SegmentLogOptions(), _time))
+        {
+            Assert.Equal(SegmentFormat.FrameHeaderLength, log.RecoveredTornBytes);
+            AppendRange(log, 2, 3);
+        }
+
+        AssertReadsCleanly([0, 1, 2]);
+    }
+
+    [Fact]
+    public void Records_larger_than_the_cursors_read_buffer_read_back_whole()
+    {
+        var values = new[] { 100, 5_000, 20_000, 3 }.Select(static n => Enumerable.Range(0, n).Select(static i => (byte)(i * 7)).ToArray()).ToArray();
+        using (var log = new SegmentLog(Dir, new SegmentLogOptions(), _time))
+        {
+            for (var i = 0; i < values.Length; i++)
+            {
+                log.Append(Key(i), values[i], Timestamp(i));
+            }
+        }
+
+        var records = ReadAll(Dir);
+
+        Assert.Equal(values.Length, records.Count);
+        for (var i = 0; i < values.Length; i++)
+        {
+            Assert.Equal(Key(i), records[i].Key.ToArray());
+            Assert.Equal(values[i], records[i].Value.ToArray());
+        }
+    }
+
+    [Fact]
+    public void Retention_by_size_keeps_a_log_exactly_at_the_limit()
+    {
+        // One 40-byte segment per record: 120 bytes are exactly three segments, not more than the limit.
+        var options = OneRecordPerSegment();
+        options.RetentionMaxBytes = 120;
+        using var log = new SegmentLog(Dir, options, _time);
+
+        AppendRange(log, 0, 10);
+        log.Flush(durable: false);
+        log.Maintain();
+
+        Assert.Equal(NamesOf(7, 8, 9), SegmentNames(Dir));
+        Assert.Equal(120, log.TotalBytes);
+    }
+
+    [Fact]
+    public void Retention_by_age_keeps_a_segment_exactly_as_old_as_the_limit()
+    {
+        var options = OneRecordPerSegment();
+        options.RetentionMaxAge = TimeSpan.FromDays(2);
+        using var log = new SegmentLog(Dir, options, _time);
+        AppendRange(log, 0, 2); // closes 0 now
+
+        _time.Advance(TimeSpan.FromDays(2));
+        log.Maintain();
+        Assert.Equal(NamesOf(0, 1), SegmentNames(Dir));
+
+        _time.Advance(TimeSpan.FromTicks(1));
+        log.Maintain();
+        Assert.Equal(NamesOf(1), SegmentNames(Dir));
+    }
+
+    [Fact]
+    public void Reopening_a_log_that_holds_no_records_recovers_nothing()
+    {
+        using (new SegmentLog(Dir, new SegmentLogOptions(), _time))
+        {
+        }
+
+        using (var log = new SegmentLog(Dir, new SegmentLogOptions(), _time))
+        {
+            Assert.Equal(0, log.RecoveredTornBytes);
+            Assert.Equal(0, log.NextRecord);
+            AppendRange(log, 0, 1);
+        }
+
+        AssertReadsCleanly([0]);
+    }
+
+    [Fact]
+    public void Record_count_and_deleted_records_follow_the_segments_before_and_after_a_reopen()
+    {
+        using (var log = new SegmentLog(Dir, OneRecordPerSegment(), _time))
+        {
+            AppendRange(log, 0, 4);
+            Assert.Equal(4, log.RecordCount);
+            Assert.Equal(1, log.Delete(log.OldestClosedSegment!));
+            Assert.Equal(3, log.RecordCount);
+        }
+
+        SetWriteTimes(Dir, _time.GetUtcNow());
+        using (var log = new SegmentLog(Dir, OneRecordPerSegment(), _time))
+        {
+            Assert.Equal(3, log.RecordCount);
+            Assert.Equal(1, log.Delete(log.OldestClosedSegment!));
+            Assert.Equal(2, log.RecordCount);
+        }
+    }
+
     private string WriteAndClose(int records)
     {
         using (var log = new SegmentLog(Dir, new SegmentLogOptions(), _time))
