@@ -193,7 +193,14 @@ public sealed class SegmentLog : IDisposable
         var length = new FileInfo(path).Length;
         if (goodLength < SegmentFormat.FileHeaderLength)
         {
-            // Not even a whole header: the crash came while creating the segment.
+            // Not even a whole header: the crash came while creating the segment. A whole header
+            // that is not ours (another version, another format) may hold data: never delete it.
+            if (!HeaderIsTorn(path))
+            {
+                throw new InvalidDataException(
+                    $"'{path}' does not start with a version {SegmentFormat.Version} segment header, so it is left as it is and the log is not opened. Move it out of '{_directory}' to start the log afresh.");
+            }
+
             File.Delete(path);
             RecoveredTornBytes = length;
             return Create(firstRecord);
@@ -208,6 +215,15 @@ public sealed class SegmentLog : IDisposable
         _currentBytes = goodLength;
         _currentOpenedAt = _time.GetUtcNow();
         return stream;
+    }
+
+    /// <summary>Whether a segment's header is cut short or never written (zeros): what a crash while creating it leaves.</summary>
+    private static bool HeaderIsTorn(string path)
+    {
+        Span<byte> header = stackalloc byte[SegmentFormat.FileHeaderLength];
+        using var file = File.OpenHandle(path);
+        var read = RandomAccess.Read(file, header, 0);
+        return read < header.Length || !header.ContainsAnyExcept((byte)0);
     }
 
     private readonly record struct ClosedSegment(string Path, long Bytes, DateTimeOffset LastWrite, long Records);

@@ -437,6 +437,42 @@ public sealed class SegmentLogTests : IDisposable
     }
 
     [Fact]
+    public void A_newest_segment_whose_header_was_never_written_is_recreated()
+    {
+        // A crash after the file was extended but before its header reached the disk leaves zeros.
+        File.WriteAllBytes(Path.Combine(Dir, SegmentFormat.FileName(0)), new byte[SegmentFormat.FileHeaderLength]);
+
+        using (var log = new SegmentLog(Dir, new SegmentLogOptions(), _time))
+        {
+            Assert.Equal(SegmentFormat.FileHeaderLength, log.RecoveredTornBytes);
+            AppendRange(log, 0, 2);
+        }
+
+        AssertReadsCleanly([0, 1]);
+    }
+
+    [Theory]
+    [InlineData(4, 2)] // another format version
+    [InlineData(0, (byte)'X')] // another format
+    public void A_newest_segment_with_a_whole_header_that_is_not_ours_is_left_untouched_and_the_log_not_opened(int at, byte value)
+    {
+        using (var log = new SegmentLog(Dir, new SegmentLogOptions(), _time))
+        {
+            AppendRange(log, 0, 5);
+        }
+
+        var path = Path.Combine(Dir, SegmentFormat.FileName(0));
+        var bytes = File.ReadAllBytes(path);
+        bytes[at] = value;
+        File.WriteAllBytes(path, bytes);
+
+        var error = Assert.Throws<InvalidDataException>(() => new SegmentLog(Dir, new SegmentLogOptions(), _time));
+
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+        Assert.Equal(bytes, File.ReadAllBytes(path));
+    }
+
+    [Fact]
     public void A_log_opened_in_a_missing_directory_creates_it()
     {
         var nested = Path.Combine(Dir, "a", "b");
