@@ -71,6 +71,17 @@ public sealed class DeviceSamplerTests
         Assert.All(devices, d => Assert.True(DeviceSampler.Keeps("r"u8, d, 1)));
     }
 
+    [Fact]
+    public void A_device_whose_hash_equals_the_threshold_is_not_kept()
+    {
+        // Kept when h < rate × 2³² (docs/protocol.md): at exactly h / 2³² the documented device is out, just above it in.
+        const uint h = 750931100;
+        var device = "0123456789abcdef0123456789abcdef"u8;
+
+        Assert.False(DeviceSampler.Keeps("shed-exposure"u8, device, h / 4294967296.0));
+        Assert.True(DeviceSampler.Keeps("shed-exposure"u8, device, (h + 1) / 4294967296.0));
+    }
+
     private static List<byte[]> Devices(int count)
     {
         var random = new Random(42);

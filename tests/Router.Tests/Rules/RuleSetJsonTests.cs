@@ -99,6 +99,22 @@ public sealed class RuleSetJsonTests
         Assert.Equal(["shop-web", "news", "old-js", "everyone"], ClientRules(set, null, null, null));
     }
 
+    [Fact]
+    public void A_client_naming_its_app_or_platform_in_another_case_does_not_see_the_rules_scoped_to_them()
+    {
+        var rules = RuleSetJson.ReadRules("""
+            {"rules":[
+              {"id":"shop","action":"drop","scope":{"app":["shop"]}},
+              {"id":"web","action":"drop","scope":{"platform":["web"]}},
+              {"id":"everyone","action":"sample","rate":0.5}]}
+            """u8, Routes);
+        var set = new RuleSet(4, rules);
+
+        Assert.Equal(["shop", "web", "everyone"], ClientRules(set, "shop", "web", null));
+        Assert.Equal(["web", "everyone"], ClientRules(set, "Shop", "web", null));
+        Assert.Equal(["shop", "everyone"], ClientRules(set, "shop", "Web", null));
+    }
+
     private static string[] ClientRules(RuleSet set, string? app, string? platform, string? sdk)
     {
         using var json = System.Text.Json.JsonDocument.Parse(RuleSetJson.WriteClientView(set, app, platform, sdk, "0123456789abcdef0123456789abcdef", 30));

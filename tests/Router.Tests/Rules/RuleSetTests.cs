@@ -93,6 +93,18 @@ public sealed class RuleSetTests
         }
     }
 
+    [Theory]
+    [InlineData("e=exp&a=shop&p=web", true)]
+    [InlineData("e=exp&a=Shop&p=web", false)]  // app
+    [InlineData("e=exp&a=shop&p=WEB", false)]  // platform
+    [InlineData("e=Exp&a=shop&p=web", false)]  // event
+    public void Scope_values_match_only_with_the_same_case(string query, bool matches)
+    {
+        var set = Set("""{"rules":[{"id":"r","action":"drop","scope":{"app":["shop"],"platform":["web"],"event":["exp"]}}]}""");
+
+        Assert.Equal(matches ? RuleOutcome.Dropped : RuleOutcome.Kept, Decide(set, query).Outcome);
+    }
+
     private static RuleSet Set(string json) => new(1, RuleSetJson.ReadRules(Encoding.UTF8.GetBytes(json), Routes));
 
     private static RuleDecision Decide(RuleSet set, string query, string? route = null, Guid? visitor = null)
