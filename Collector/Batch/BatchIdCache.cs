@@ -92,7 +92,8 @@ internal sealed class BatchIdCache(BatchOptions options, TimeProvider time)
         {
             var settled = oldest.Entry.Answer.Task.IsCompleted;
             var removed = !_entries.TryGetValue(oldest.Id, out var current) || !ReferenceEquals(current, oldest.Entry);
-            if (!removed && !(settled && (Volatile.Read(ref oldest.Entry.ExpiresAtMs) <= now || _entries.Count > options.BatchIdCapacity)))
+            // At capacity, not over it: this runs before the id being reserved is added.
+            if (!removed && !(settled && (Volatile.Read(ref oldest.Entry.ExpiresAtMs) <= now || _entries.Count >= options.BatchIdCapacity)))
             {
                 return;
             }
