@@ -24,6 +24,9 @@ public sealed class BeaconDecoder(ParserOptions options, TimeProvider? time = nu
         ? [.. (options.EventTypes.Count > 0 ? (IEnumerable<string>)options.EventTypes : ParserOptions.DefaultEventTypes).Select(System.Text.Encoding.UTF8.GetBytes)]
         : null;
 
+    /// <summary>Whether a query may be decoded whole (<see cref="QueryDecoder"/>); off, every query goes part by part. Tests compare the two.</summary>
+    internal bool DecodesWhole { get; init; } = true;
+
     /// <summary>Good records left without a parsed User-Agent: misses over <see cref="ParserOptions.UserAgentMissesPerSecond"/>.</summary>
     public long UnparsedUserAgents => _userAgents.Unparsed;
 
@@ -84,16 +87,54 @@ public sealed class BeaconDecoder(ParserOptions options, TimeProvider? time = nu
     [MethodImpl(MethodImplOptions.NoInlining)] // kept out of Decode: inlined there, the loop's state spilled to the stack
     private bool DecodePairs(ReadOnlySpan<byte> query, BeaconEvent into)
     {
-        // The query is copied once; a plain key or value is then a range of that copy, and only the
-        // parts with an escape are percent-decoded (PairScanner). A query of well-formed UTF-8 (nearly
-        // all: ASCII) needs no UTF-8 check per plain part, since '&' and '=' never split a character.
-        var copy = into.Copy(query).Start;
+        // A query of well-formed UTF-8 (nearly all: ASCII) needs no UTF-8 check per part, since '&' and
+        // '=' never split a character: only escapes can make a part ill-formed.
         var parts = into.PartsFor(query.Length);
         var marks = into.MarksFor(query.Length);
         var pairs = PairScanner.Scan(query, parts, marks, out var ascii);
-        var escapes = PairScanner.Escapes(marks, query.Length);
         var wellFormed = ascii || Utf8.IsValid(query);
+        var percents = into.PercentsFor(query.Length);
+
+        // Decoded whole, when the CPU allows and every escape is good; the part-by-part path names a bad one.
+        // The result's ill-formed UTF-8, if any, lies in the parts, so the parts are all good when it is.
+        return wellFormed && DecodesWhole && QueryDecoder.TryDecode(query, into.FreeSpace, percents, out var length, out var high) && (!high || Utf8.IsValid(into.FreeSpace[..length]))
+            ? TakeDecoded(parts, pairs, percents, into.Commit(length).Start, into)
+            : TakeOneByOne(query, parts, pairs, marks, wellFormed, into);
+    }
+
+    /// <summary>The pairs of a query <see cref="QueryDecoder"/> decoded at <paramref name="decoded"/>: each part a range of it.</summary>
+    private bool TakeDecoded(ReadOnlySpan<QueryPart> parts, int pairs, ReadOnlySpan<int> percents, int decoded, BeaconEvent into)
+    {
         var checkAbove = _limits.Configured ? -1 : _limits.Default; // value lengths that need a look at the limits; one register
+        var before = 0; // the '%'s before the part at hand: each took two bytes out
+        for (var i = 0; i < pairs; i++)
+        {
+            var keyPart = parts[2 * i];
+            if (keyPart.Start == keyPart.End)
+            {
+                into.Reject(RejectReason.EmptyParameterName, default);
+                return false;
+            }
+
+            var key = Decoded(keyPart, percents, decoded, ref before);
+            if (!Store(into, key, Decoded(parts[(2 * i) + 1], percents, decoded, ref before), checkAbove))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The pairs of a query taken one part at a time: the query is copied once, a plain key or value is a
+    /// range of that copy, and only the parts with an escape are percent-decoded (<see cref="PairScanner"/>).
+    /// </summary>
+    private bool TakeOneByOne(ReadOnlySpan<byte> query, ReadOnlySpan<QueryPart> parts, int pairs, ReadOnlySpan<ulong> marks, bool wellFormed, BeaconEvent into)
+    {
+        var copy = into.Copy(query).Start;
+        var escapes = PairScanner.Escapes(marks, query.Length);
+        var checkAbove = _limits.Configured ? -1 : _limits.Default;
         for (var i = 0; i < pairs; i++)
         {
             var keyPart = parts[2 * i];
@@ -117,34 +158,61 @@ public sealed class BeaconDecoder(ParserOptions options, TimeProvider? time = nu
                 return false;
             }
 
-            if (value.Length > checkAbove)
-            {
-                var (limit, truncate) = _limits.For(into.Slice(key));
-                if (value.Length > limit)
-                {
-                    if (!truncate)
-                    {
-                        into.Reject(RejectReason.FieldTooLong, key);
-                        return false;
-                    }
-
-                    value = value with { Length = Utf8Boundary(into.Slice(value), limit) };
-                    into.MarkTruncated(key);
-                }
-            }
-
-            var field = Classify(into.Slice(key));
-            if (field > EventField.Property && field < EventField.Spm)
-            {
-                into.Set(field, value); // a plain string field: the common case
-            }
-            else if (!Accept(into, field, key, value))
+            if (!Store(into, key, value, checkAbove))
             {
                 return false;
             }
         }
 
         return true;
+    }
+
+    /// <summary>A decoded pair into its field or the properties, within the limits; false when it rejects the record.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // once per pair, in each of the two loops
+    private bool Store(BeaconEvent into, Utf8Range key, Utf8Range value, int checkAbove)
+    {
+        if (value.Length > checkAbove)
+        {
+            var (limit, truncate) = _limits.For(into.Slice(key));
+            if (value.Length > limit)
+            {
+                if (!truncate)
+                {
+                    into.Reject(RejectReason.FieldTooLong, key);
+                    return false;
+                }
+
+                value = value with { Length = Utf8Boundary(into.Slice(value), limit) };
+                into.MarkTruncated(key);
+            }
+        }
+
+        var field = Classify(into.Slice(key));
+        if (field > EventField.Property && field < EventField.Spm)
+        {
+            into.Set(field, value); // a plain string field: the common case
+            return true;
+        }
+
+        return Accept(into, field, key, value);
+    }
+
+    /// <summary>Where <paramref name="part"/> is in the query decoded whole at <paramref name="decoded"/>: two bytes less for each '%' before it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Utf8Range Decoded(QueryPart part, ReadOnlySpan<int> percents, int decoded, ref int before)
+    {
+        while (percents[before] < part.Start)
+        {
+            before++;
+        }
+
+        var start = part.Start - (2 * before);
+        while (percents[before] < part.End)
+        {
+            before++;
+        }
+
+        return new Utf8Range(decoded + start, part.End - (2 * before) - start);
     }
 
     private bool Accept(BeaconEvent into, EventField field, Utf8Range key, Utf8Range value)
@@ -271,7 +339,7 @@ public sealed class BeaconDecoder(ParserOptions options, TimeProvider? time = nu
     /// <summary>A plain part as a range of the query's copy at <paramref name="copy"/>; an escaped one decoded after it.</summary>
     private static DecodeStatus Take(ReadOnlySpan<byte> query, QueryPart part, ReadOnlySpan<ulong> escapes, int copy, bool wellFormed, BeaconEvent into, out Utf8Range range)
     {
-        if (!part.Escaped)
+        if (!PairScanner.Any(escapes, part.Start, part.End))
         {
             range = new Utf8Range(copy + part.Start, part.End - part.Start);
             return wellFormed || Utf8.IsValid(query[part.Start..part.End]) ? DecodeStatus.Done : DecodeStatus.InvalidUtf8;

@@ -61,7 +61,7 @@ internal static class PairScanner
 
                 if (position > at)
                 {
-                    count = AddPair(parts, count, escapes, at, split < 0 ? position : split, position);
+                    count = AddPair(parts, count, at, split < 0 ? position : split, position);
                 }
 
                 at = position + 1; // empty pairs are skipped
@@ -69,22 +69,24 @@ internal static class PairScanner
             }
         }
 
-        return (at < query.Length ? AddPair(parts, count, escapes, at, split < 0 ? query.Length : split, query.Length) : count) >> 1;
+        return (at < query.Length ? AddPair(parts, count, at, split < 0 ? query.Length : split, query.Length) : count) >> 1;
     }
 
     /// <summary>The pair <c>[start, end)</c> split at <paramref name="split"/> (its end when there is no '='): its key and value parts.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int AddPair(Span<QueryPart> parts, int count, ReadOnlySpan<ulong> escapes, int start, int split, int end)
+    private static int AddPair(Span<QueryPart> parts, int count, int start, int split, int end)
     {
-        parts[count] = new QueryPart(start, split, Any(escapes, start, split));
-        var value = Math.Min(split + 1, end);
-        parts[count + 1] = new QueryPart(value, end, Any(escapes, value, end));
+        parts[count] = new QueryPart(start, split);
+        parts[count + 1] = new QueryPart(Math.Min(split + 1, end), end);
         return count + 2;
     }
 
-    /// <summary>Whether a bit in <c>[from, to)</c> is set; looks at the words of that range only.</summary>
+    /// <summary>
+    /// Whether a bit in <c>[from, to)</c> is set, e.g. whether a part holds an escape (<see cref="Escapes"/>);
+    /// looks at the words of that range only.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Any(ReadOnlySpan<ulong> words, int from, int to)
+    public static bool Any(ReadOnlySpan<ulong> words, int from, int to)
     {
         if (from >= to)
         {

@@ -20,6 +20,7 @@ public sealed class BeaconEvent
     private FieldValues _fields; // by EventField: the string ones
     private QueryPart[] _parts = new QueryPart[512];
     private ulong[] _marks = new ulong[24];
+    private int[] _percents = new int[128];
     private ChannelValues _channel;
     private readonly Utf8Range[] _truncated = new Utf8Range[MaxTruncated];
     private Utf8Range _userAgent, _route, _clientAddress;
@@ -143,7 +144,8 @@ public sealed class BeaconEvent
     {
         // Decoding never grows input, so the raw length bounds everything this record stores: the
         // query three times (its copy, its escaped parts decoded, then channel codes decoded again out
-        // of the page URL), plus room for the resolved client address.
+        // of the page URL; or the query decoded whole, whose slack a query of one block or more fits in
+        // the room of the second), plus room for the resolved client address.
         var needed = (3 * raw.Query.Length) + raw.UserAgent.Length + raw.Referer.Length + raw.Route.Length + MaxAddressText;
         if (_buffer.Length < needed)
         {
@@ -234,6 +236,18 @@ public sealed class BeaconEvent
         }
 
         return _marks;
+    }
+
+    /// <summary>Room for where the '%'s of a query of <paramref name="queryLength"/> bytes are (<see cref="QueryDecoder.TryDecode"/>).</summary>
+    internal Span<int> PercentsFor(int queryLength)
+    {
+        var slots = QueryDecoder.PercentSlots(queryLength);
+        if (_percents.Length < slots)
+        {
+            _percents = new int[Math.Max(slots, _percents.Length * 2)];
+        }
+
+        return _percents;
     }
 
     /// <summary>Marks the record rejected after decoding, e.g. when a later stage fails on it.</summary>

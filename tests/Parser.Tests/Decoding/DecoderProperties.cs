@@ -65,10 +65,11 @@ public sealed class DecoderProperties
             {
                 // Parts without an escape are taken as they are: only their UTF-8 is checked.
                 var length = part.End - part.Start;
-                var status = part.Escaped
+                var escaped = PairScanner.Any(escapes, part.Start, part.End);
+                var status = escaped
                     ? PercentDecoder.Decode(pairs, part, escapes, wellFormed, scratch, out length)
                     : Utf8.IsValid(pairs[part.Start..part.End]) ? DecodeStatus.Done : DecodeStatus.InvalidUtf8;
-                if (!part.Escaped)
+                if (!escaped)
                 {
                     pairs[part.Start..part.End].CopyTo(scratch);
                 }

@@ -8,7 +8,7 @@ namespace Beacon.Parser.Tests.Decoding;
 /// <summary>Every single-byte change of valid pixels: never an exception, always a record or a named reason.</summary>
 public sealed class MutationTests
 {
-    private static readonly string[] ValidQueries =
+    internal static readonly string[] ValidQueries =
     [
         "e=pv&a=shop&p=web&u=https%3A%2F%2Fshop.example%2Fitem%3Fsource%3D10012%26ref%3Dkd4b%26utm_source%3Dmail"
             + "&r=https%3A%2F%2Fsearch.example%2F%3Fq%3D%E4%BD%A0%E5%A5%BD&rr=https%3A%2F%2Fa%2F&t=1760000000000&st=1760000000100"
@@ -17,7 +17,7 @@ public sealed class MutationTests
         "e=leave&dwell=15320&pvid=p-1",
     ];
 
-    private static readonly byte[] Replacements = [0x00, (byte)'%', (byte)'&', (byte)'=', (byte)'+', (byte)'.', (byte)'A', 0x80, 0xC3, 0xFF];
+    internal static readonly byte[] Replacements = [0x00, (byte)'%', (byte)'&', (byte)'=', (byte)'+', (byte)'.', (byte)'A', 0x80, 0xC3, 0xFF];
 
     [Fact]
     public void Every_single_byte_mutation_is_accepted_or_rejected_with_a_reason()

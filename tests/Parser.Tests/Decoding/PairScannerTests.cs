@@ -35,8 +35,8 @@ public sealed class PairScannerTests
         var pairs = PairScanner.Scan(query, parts, new ulong[PairScanner.MarkWords(length)], out var ascii);
 
         Assert.Equal(1, pairs);
-        Assert.Equal(new QueryPart(0, 1, Escaped: false), parts[0]);
-        Assert.Equal(new QueryPart(2, length, Escaped: false), parts[1]);
+        Assert.Equal(new QueryPart(0, 1), parts[0]);
+        Assert.Equal(new QueryPart(2, length), parts[1]);
         Assert.True(ascii);
     }
 }
