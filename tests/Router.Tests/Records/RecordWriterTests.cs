@@ -381,6 +381,19 @@ public sealed partial class RecordWriterTests
         Assert.Equal("a=shop&note=\"hi\"\n", doc.RootElement.GetProperty("raw").GetString());
     }
 
+    [Fact]
+    public void The_event_time_is_the_client_time_corrected_by_the_clients_clock_skew()
+    {
+        // Sent 60 s after the event by a clock 1 h behind the server's.
+        const long sentAt = TestBeacon.DefaultReceivedAtMs - 3_600_000;
+        var evt = TestBeacon.Of($"e=pv&t={sentAt - 60_000}&st={sentAt}").Decode();
+
+        using var doc = WriteEvent(evt, sampleRate: 1.0);
+
+        Assert.Equal(sentAt, doc.RootElement.GetProperty("sent_at").GetInt64());
+        Assert.Equal(TestBeacon.DefaultReceivedAtMs - 60_000, doc.RootElement.GetProperty("event_time").GetInt64());
+    }
+
     private JsonDocument WriteEvent(BeaconEvent evt, double sampleRate) =>
         JsonDocument.Parse(_writer.WriteEvent(evt, _table.Resolve(evt.Route, evt.EventType), sampleRate).ToArray());
 

@@ -2,8 +2,10 @@ using System.Text;
 using System.Text.Json;
 using Beacon.Parser.Model;
 using Beacon.Router.Routing;
+using Beacon.Router.Rules;
 using Beacon.Router.Segments;
 using Beacon.Router.Sinks;
+using Beacon.Router.Tests.Sinks;
 
 namespace Beacon.Router.Tests.Routing;
 
@@ -149,7 +151,78 @@ public sealed class EventRouterTests : IDisposable
         Assert.Equal(1, counters.Rejected(RejectReason.InvalidPercentEncoding));
     }
 
+    [Fact]
+    public void An_anonymous_event_has_no_key_so_the_sink_spreads_it_over_partitions()
+    {
+        Route(new TestBeacon { Query = TestBeacon.Utf8("e=pv"), VisitorId = Guid.Empty });
+        Route(new TestBeacon { Query = TestBeacon.Utf8("a=shop"), VisitorId = Guid.Empty });
+
+        Assert.Equal(["beacon.p1", "beacon.dlq"], _sink.Records.Select(static r => r.Topic));
+        Assert.All(_sink.Records, static r => Assert.Empty(r.Key));
+    }
+
+    [Theory]
+    [InlineData("""{"rules":[{"id":"none","action":"sample","rate":0}]}""", RuleOutcome.SampledOut)]
+    [InlineData("""{"rules":[{"id":"none","action":"drop"}]}""", RuleOutcome.Dropped)]
+    public void An_event_a_rule_does_not_keep_is_acknowledged_at_once_and_not_written(string rules, RuleOutcome outcome)
+    {
+        var book = Book(rules);
+        var router = new EventRouter(new RouteTable(new RouteTableOptions()), _sink, _counters, book);
+        var acknowledgement = new CountingAcknowledgement();
+        var beacon = TestBeacon.Of("e=pv");
+
+        router.Route(beacon.Raw, beacon.Decode(), acknowledgement);
+
+        Assert.Empty(_sink.Records);
+        Assert.Equal(1, acknowledgement.Acknowledged);
+        Assert.Equal(1, _counters.Outcome(Priority.P1, outcome));
+        Assert.Equal(0, _counters.TotalRouted);
+    }
+
+    [Fact]
+    public void A_sampled_event_that_is_kept_carries_its_rules_rate()
+    {
+        var router = new EventRouter(new RouteTable(new RouteTableOptions()), _sink, _counters, Book("""{"rules":[{"id":"half","action":"sample","rate":0.5}]}"""));
+        var kept = Enumerable.Range(0, 64).Select(static i => new Guid(i, 0, 0, new byte[8]))
+            .First(static v => DeviceSampler.Keeps("half"u8, Encoding.ASCII.GetBytes(v.ToString("N")), 0.5));
+
+        Route(router, new TestBeacon { Query = TestBeacon.Utf8("e=pv"), VisitorId = kept });
+
+        using var doc = JsonDocument.Parse(Assert.Single(_sink.Records).Value);
+        Assert.Equal(0.5, doc.RootElement.GetProperty("sample_rate").GetDouble());
+    }
+
+    [Fact]
+    public void Anonymous_events_are_sampled_each_by_its_own_event_id()
+    {
+        var router = new EventRouter(new RouteTable(new RouteTableOptions()), _sink, _counters, Book("""{"rules":[{"id":"half","action":"sample","rate":0.5}]}"""));
+
+        for (var i = 0; i < 64; i++)
+        {
+            var beacon = new TestBeacon { Query = TestBeacon.Utf8("e=pv"), VisitorId = Guid.Empty };
+            var evt = beacon.Decode();
+            var expected = DeviceSampler.Keeps("half"u8, Encoding.ASCII.GetBytes(evt.GeneratedEventId.ToString("N")), 0.5);
+            var before = _sink.Records.Count;
+
+            router.Route(beacon.Raw, evt);
+
+            Assert.Equal(expected ? before + 1 : before, _sink.Records.Count);
+        }
+
+        // Per event, not one shared id for every anonymous visitor: both outcomes occur.
+        Assert.InRange(_sink.Records.Count, 1, 63);
+    }
+
     private void Route(TestBeacon beacon) => _router.Route(beacon.Raw, beacon.Decode());
+
+    private static void Route(EventRouter router, TestBeacon beacon) => router.Route(beacon.Raw, beacon.Decode());
+
+    private static RuleBook Book(string json)
+    {
+        var book = new RuleBook();
+        Assert.True(book.Accept(new RuleSet(1, RuleSetJson.ReadRules(Encoding.UTF8.GetBytes(json), null))));
+        return book;
+    }
 
     private static List<string> EventsIn(string data, string topic, string field)
     {

@@ -237,6 +237,18 @@ public sealed class RouteTableTests
         Assert.Equal(new string('r', 64), new RouteTable(longest).Resolve(""u8, "pv"u8).Name);
     }
 
+    [Fact]
+    public void A_configured_event_type_of_128_bytes_resolves_from_utf8_as_from_chars()
+    {
+        var eventType = new string('e', 128);
+        var options = new RouteTableOptions();
+        options.Routes.Add(Define("long", Priority.P2, eventType));
+        var table = new RouteTable(options);
+
+        Assert.Equal("long", table.Resolve(""u8, Encoding.UTF8.GetBytes(eventType)).Name);
+        Assert.Equal("long", table.Resolve("", eventType).Name);
+    }
+
     private static RouteDefinition Define(string name, Priority priority, params string[] events)
     {
         var route = new RouteDefinition { Name = name, Priority = priority };

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Beacon.Router.Routing;
 using Beacon.Router.Rules;
 using Beacon.Router.Sinks;
+using Beacon.Router.Tests.Sinks;
 
 namespace Beacon.Router.Tests.Rules;
 
@@ -124,6 +125,119 @@ public sealed class HoldLanesTests : IDisposable
         Assert.Equal(1, router.ReleaseHeld());
     }
 
+    [Fact]
+    public void Releasing_again_before_the_flush_deletes_a_finished_lane_once()
+    {
+        using var holds = Lanes(releasePerSecond: 100);
+        var router = new EventRouter(Table, _sink, new RouterCounters(), _book, holds);
+        Apply("""{"rules":[{"id":"h","action":"hold"}]}""");
+        Route(router, "e=pv&n=0");
+        Apply("""{"rules":[]}""");
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Equal(1, router.ReleaseHeld());
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(0, router.ReleaseHeld());
+        router.Flush(durable: true);
+
+        Assert.Empty(Directory.GetDirectories(_directory.Path));
+        Assert.Equal(1, _book.CounterFor("h").Released);
+    }
+
+    [Fact]
+    public void A_hold_that_comes_back_before_its_released_lane_is_deleted_keeps_what_it_holds_then()
+    {
+        using var holds = Lanes(releasePerSecond: 100);
+        var router = new EventRouter(Table, _sink, new RouterCounters(), _book, holds);
+        Apply("""{"rules":[{"id":"h","action":"hold"}]}""");
+        Route(router, "e=pv&n=0");
+        Route(router, "e=pv&n=1");
+        Apply("""{"rules":[]}""");
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(2, router.ReleaseHeld());
+
+        // The hold returns before a durable flush deleted the released lane.
+        Apply("""{"rules":[{"id":"h","action":"hold"}]}""");
+        Route(router, "e=pv&n=2");
+        Route(router, "e=pv&n=3");
+        router.Flush(durable: true);
+        Assert.Equal(2, holds.Waiting);
+
+        Apply("""{"rules":[]}""");
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(2, router.ReleaseHeld());
+        Assert.Equal(["0", "1", "2", "3"], _sink.Values.Select(static v => v.GetProperty("props").GetProperty("n").GetString()));
+    }
+
+    [Fact]
+    public void A_client_waiting_for_a_held_record_is_acknowledged_once_its_lane_is_flushed()
+    {
+        using var holds = Lanes(releasePerSecond: 100);
+        var router = new EventRouter(Table, _sink, new RouterCounters(), _book, holds);
+        Apply("""{"rules":[{"id":"h","action":"hold"}]}""");
+        var acknowledgement = new CountingAcknowledgement();
+        var beacon = TestBeacon.Of("e=pv");
+
+        router.Route(beacon.Raw, beacon.Decode(), acknowledgement);
+        Assert.Equal(0, acknowledgement.Acknowledged);
+        router.Flush(durable: false); // a waiter makes the flush durable
+
+        Assert.Equal(1, acknowledgement.Acknowledged);
+        Assert.Empty(_sink.Values);
+    }
+
+    [Fact]
+    public void A_released_lane_is_deleted_only_after_a_durable_flush()
+    {
+        using var holds = Lanes(releasePerSecond: 100);
+        var router = new EventRouter(Table, _sink, new RouterCounters(), _book, holds);
+        Apply("""{"rules":[{"id":"h","action":"hold"}]}""");
+        Route(router, "e=pv");
+        router.Flush(durable: true);
+        Apply("""{"rules":[]}""");
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, router.ReleaseHeld());
+
+        router.Flush(durable: false);
+        Assert.True(Directory.Exists(_directory.Combine("h")));
+
+        router.Flush(durable: true);
+        Assert.False(Directory.Exists(_directory.Combine("h")));
+    }
+
+    [Fact]
+    public void A_released_record_keeps_its_topic_priority_key_route_and_timestamp()
+    {
+        using var holds = Lanes(releasePerSecond: 100);
+        var router = new EventRouter(Table, _sink, new RouterCounters(), _book, holds);
+        Apply("""{"rules":[{"id":"h","action":"hold"}]}""");
+        Route(router, "e=imp");
+        Apply("""{"rules":[]}""");
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Equal(1, router.ReleaseHeld());
+
+        var released = Assert.Single(_sink.Records);
+        Assert.Equal("beacon.p2", released.Topic);
+        Assert.Equal(Priority.P2, released.Priority);
+        Assert.Equal("exposure", released.Route);
+        Assert.Equal(TestBeacon.DefaultVisitor.ToString("N"), Encoding.ASCII.GetString(released.Key));
+        Assert.Equal(TestBeacon.DefaultReceivedAtMs, released.TimestampMs);
+    }
+
+    [Fact]
+    public void A_hold_replaced_by_another_action_under_the_same_id_releases_what_it_held()
+    {
+        using var holds = Lanes(releasePerSecond: 100);
+        var router = new EventRouter(Table, _sink, new RouterCounters(), _book, holds);
+        Apply("""{"rules":[{"id":"h","action":"hold","scope":{"event":["pv"]}}]}""");
+        Route(router, "e=pv");
+        Apply("""{"rules":[{"id":"h","action":"drop","scope":{"event":["pv"]}}]}""");
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Equal(1, router.ReleaseHeld());
+    }
+
     private HoldLanes Lanes(int releasePerSecond, long maxBytes = 1L << 30) =>
         new(_directory.Path, new HoldOptions { ReleaseRecordsPerSecond = releasePerSecond, MaxBytesPerRule = maxBytes }, _book, _time);
 
@@ -143,7 +257,13 @@ public sealed class HoldLanesTests : IDisposable
     {
         public List<JsonElement> Values { get; } = [];
 
-        public void Append(in SinkRecord record) => Values.Add(JsonDocument.Parse(record.Value.ToArray()).RootElement.Clone());
+        public List<(string Topic, Priority Priority, string Route, byte[] Key, long TimestampMs)> Records { get; } = [];
+
+        public void Append(in SinkRecord record)
+        {
+            Values.Add(JsonDocument.Parse(record.Value.ToArray()).RootElement.Clone());
+            Records.Add((record.Topic, record.Priority, record.Route, record.Key.ToArray(), record.TimestampMs));
+        }
 
         public void Flush(bool durable)
         {

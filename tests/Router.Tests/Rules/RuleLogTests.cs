@@ -119,6 +119,20 @@ public sealed class RuleLogTests : IDisposable
         Assert.Empty(two.Book.Current.Rules);
     }
 
+    [Fact]
+    public async Task A_writer_that_loses_a_version_leaves_no_temporary_file_and_the_first_one_stands()
+    {
+        var book = new RuleBook();
+        using var log = new FileRuleLog(_directory.Path, TimeSpan.FromMinutes(10));
+        await log.StartAsync(book, default);
+        await log.AppendAsync(new RuleSet(1, [Drop("first")]), default);
+
+        await log.AppendAsync(new RuleSet(1, [Drop("second")]), default);
+
+        Assert.Equal("first", Assert.Single(book.Current.Rules).Id);
+        Assert.Equal(["v000000000001.json"], Directory.GetFiles(_directory.Path).Select(Path.GetFileName));
+    }
+
     private async Task<Admin> AdministratorAsync()
     {
         var book = new RuleBook();

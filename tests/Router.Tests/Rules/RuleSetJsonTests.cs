@@ -62,6 +62,8 @@ public sealed class RuleSetJsonTests
     [InlineData("{\"rules\":[{\"id\":\"a\",\"action\":\"drop\",\"scope\":{\"sdk\":{\"name\":\"js\",\"min\":\"2.0\",\"max\":\"2.0.0\"}}}]}", "max must be above min")]
     [InlineData("{\"rules\":[{\"id\":\"a\",\"action\":\"drop\",\"start\":\"tomorrow\"}]}", "rules[0].start must be an ISO 8601 time")]
     [InlineData("{\"rules\":[{\"id\":\"a\",\"action\":\"drop\",\"start\":\"2026-11-21T10:00:00Z\",\"end\":\"2026-11-21T09:00:00Z\"}]}", "(\"a\").end must be after start")]
+    [InlineData("{\"rules\":[{\"id\":\"a\",\"action\":\"drop\",\"start\":\"2026-11-21T10:00:00Z\",\"end\":\"2026-11-21T10:00:00Z\"}]}", "(\"a\").end must be after start")]
+    [InlineData("{\"rules\":[{\"id\":\"a\",\"action\":\"sample\",\"rate\":-0.01}]}", "(\"a\").rate is required for sample")]
     [InlineData("{\"rules\":[", "Not valid JSON")]
     public void An_invalid_rule_set_is_refused_with_the_first_problem_named(string json, string reason)
     {
@@ -114,6 +116,76 @@ public sealed class RuleSetJsonTests
         Assert.Equal(["web", "everyone"], ClientRules(set, "Shop", "web", null));
         Assert.Equal(["shop", "everyone"], ClientRules(set, "shop", "Web", null));
     }
+
+    [Fact]
+    public void Exactly_the_maximum_number_of_rules_is_accepted()
+    {
+        var json = "{\"rules\":[" + string.Join(",", Enumerable.Range(0, RuleSetJson.MaxRules).Select(static i => $"{{\"id\":\"r{i}\",\"action\":\"drop\"}}")) + "]}";
+
+        Assert.Equal(RuleSetJson.MaxRules, RuleSetJson.ReadRules(Encoding.UTF8.GetBytes(json), Routes).Count);
+    }
+
+    [Theory]
+    [InlineData(RuleSetJson.MaxValuesPerDimension, 1)]
+    [InlineData(1, RuleSetJson.MaxValueLength)]
+    public void Scope_values_at_their_count_and_length_limits_are_accepted(int count, int length)
+    {
+        var rule = Assert.Single(RuleSetJson.ReadRules(Encoding.UTF8.GetBytes(AppScope(count, length)), Routes));
+
+        Assert.Equal(count, rule.Scope.Apps.Count);
+        Assert.All(rule.Scope.Apps, value => Assert.Equal(length, value.Length));
+    }
+
+    [Theory]
+    [InlineData(RuleSetJson.MaxValuesPerDimension + 1, 1, "must be an array of 1 to 100 strings")]
+    [InlineData(1, RuleSetJson.MaxValueLength + 1, "values must be 1 to 256 characters")]
+    public void Scope_values_past_their_count_or_length_limit_are_refused(int count, int length, string reason)
+    {
+        var error = Assert.Throws<RuleValidationException>(() => RuleSetJson.ReadRules(Encoding.UTF8.GetBytes(AppScope(count, length)), Routes));
+
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_sdk_name_of_the_maximum_value_length_is_accepted_and_one_longer_is_refused()
+    {
+        static string Sdk(int length) => "{\"rules\":[{\"id\":\"a\",\"action\":\"drop\",\"scope\":{\"sdk\":{\"name\":\"" + new string('s', length) + "\"}}}]}";
+
+        var rule = Assert.Single(RuleSetJson.ReadRules(Encoding.UTF8.GetBytes(Sdk(RuleSetJson.MaxValueLength)), Routes));
+        Assert.Equal(RuleSetJson.MaxValueLength, rule.Scope.Sdk!.Name.Length);
+        Assert.Throws<RuleValidationException>(() => RuleSetJson.ReadRules(Encoding.UTF8.GetBytes(Sdk(RuleSetJson.MaxValueLength + 1)), Routes));
+    }
+
+    [Theory]
+    [InlineData("0", 0.0)]
+    [InlineData("1", 1.0)]
+    public void A_sample_rate_at_either_end_of_its_range_is_accepted(string rate, double expected)
+    {
+        var rule = Assert.Single(RuleSetJson.ReadRules(Encoding.UTF8.GetBytes("{\"rules\":[{\"id\":\"a\",\"action\":\"sample\",\"rate\":" + rate + "}]}"), Routes));
+
+        Assert.Equal(expected, rule.Rate);
+    }
+
+    [Fact]
+    public void A_body_naming_the_version_it_was_read_at_is_accepted()
+    {
+        var rules = RuleSetJson.ReadRules("""{"version":7,"rules":[{"id":"a","action":"drop"}]}"""u8, Routes);
+
+        Assert.Equal("a", Assert.Single(rules).Id);
+    }
+
+    [Fact]
+    public void The_client_view_carries_the_visitor_id_or_null_without_one()
+    {
+        using var known = System.Text.Json.JsonDocument.Parse(RuleSetJson.WriteClientView(RuleSet.Empty, null, null, null, "0123456789abcdef0123456789abcdef", 30));
+        using var anonymous = System.Text.Json.JsonDocument.Parse(RuleSetJson.WriteClientView(RuleSet.Empty, null, null, null, null, 30));
+
+        Assert.Equal("0123456789abcdef0123456789abcdef", known.RootElement.GetProperty("visitor_id").GetString());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, anonymous.RootElement.GetProperty("visitor_id").ValueKind);
+    }
+
+    private static string AppScope(int count, int length) =>
+        "{\"rules\":[{\"id\":\"a\",\"action\":\"drop\",\"scope\":{\"app\":[" + string.Join(",", Enumerable.Repeat("\"" + new string('a', length) + "\"", count)) + "]}}]}";
 
     private static string[] ClientRules(RuleSet set, string? app, string? platform, string? sdk)
     {
