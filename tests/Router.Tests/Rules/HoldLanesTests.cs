@@ -126,6 +126,39 @@ public sealed class HoldLanesTests : IDisposable
     }
 
     [Fact]
+    public void A_lane_takes_records_up_to_exactly_its_byte_limit()
+    {
+        var (one, two) = MeasureLane();
+
+        using var holds = Lanes(releasePerSecond: 10, maxBytes: two);
+        var limited = new EventRouter(Table, _sink, new RouterCounters(), _book, holds);
+        for (var i = 0; i < 3; i++)
+        {
+            Route(limited, "e=pv");
+        }
+
+        Assert.True(two > one);
+        Assert.Equal(2, holds.Waiting);
+        Assert.Single(_sink.Values); // the third did not fit: written through
+    }
+
+    [Fact]
+    public void A_lane_never_takes_more_disk_than_its_limit()
+    {
+        var (one, two) = MeasureLane();
+
+        using var holds = Lanes(releasePerSecond: 10, maxBytes: two - 1);
+        var router = new EventRouter(Table, _sink, new RouterCounters(), _book, holds);
+        Route(router, "e=pv");
+        Route(router, "e=pv");
+        router.Flush(durable: true);
+
+        Assert.Equal(1, holds.Waiting);
+        Assert.Equal(one, LaneBytes(_directory.Combine("h")));
+        Assert.Single(_sink.Values); // the second did not fit: written through
+    }
+
+    [Fact]
     public void Releasing_again_before_the_flush_deletes_a_finished_lane_once()
     {
         using var holds = Lanes(releasePerSecond: 100);
@@ -240,6 +273,23 @@ public sealed class HoldLanesTests : IDisposable
 
     private HoldLanes Lanes(int releasePerSecond, long maxBytes = 1L << 30) =>
         new(_directory.Path, new HoldOptions { ReleaseRecordsPerSecond = releasePerSecond, MaxBytesPerRule = maxBytes }, _book, _time);
+
+    /// <summary>The disk a hold lane "h" takes with one and with two identical records, measured in a lane without a limit.</summary>
+    private (long One, long Two) MeasureLane()
+    {
+        Apply("""{"rules":[{"id":"h","action":"hold"}]}""");
+        using var measured = new TempDirectory();
+        using var unlimited = new HoldLanes(measured.Path, new HoldOptions(), _book, _time);
+        var router = new EventRouter(Table, _sink, new RouterCounters(), _book, unlimited);
+        Route(router, "e=pv");
+        router.Flush(durable: true);
+        var one = LaneBytes(measured.Combine("h"));
+        Route(router, "e=pv");
+        router.Flush(durable: true);
+        return (one, LaneBytes(measured.Combine("h")));
+    }
+
+    private static long LaneBytes(string lane) => new DirectoryInfo(lane).GetFiles().Sum(static f => f.Length);
 
     private void Apply(string json)
     {
