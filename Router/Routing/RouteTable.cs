@@ -34,6 +34,12 @@ public sealed class RouteTable
 
             foreach (var e in definition.Events)
             {
+                // Records carry the event type as UTF-8, matched through a stack buffer of this size.
+                if (Encoding.UTF8.GetByteCount(e) is 0 or > MaxStackName)
+                {
+                    throw new ArgumentException($"Event type '{e}' of route '{route.Name}' must be 1-{MaxStackName} bytes of UTF-8.", nameof(options));
+                }
+
                 if (!byEvent.TryAdd(e, route))
                 {
                     throw new ArgumentException($"Event type '{e}' belongs to both '{byEvent[e].Name}' and '{route.Name}'.", nameof(options));

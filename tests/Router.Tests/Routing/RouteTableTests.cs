@@ -249,6 +249,20 @@ public sealed class RouteTableTests
         Assert.Equal("long", table.Resolve("", eventType).Name);
     }
 
+    [Theory]
+    [InlineData(129)]
+    [InlineData(0)]
+    public void A_configured_event_type_that_records_could_never_match_is_refused_at_start_up(int length)
+    {
+        // Over 128 bytes, it would route pixels at the edge (from the URL) but never a decoded record.
+        var options = new RouteTableOptions();
+        options.Routes.Add(Define("long", Priority.P2, new string('e', length)));
+
+        var error = Assert.Throws<ArgumentException>(() => new RouteTable(options));
+
+        Assert.Contains("1-128 bytes", error.Message, StringComparison.Ordinal);
+    }
+
     private static RouteDefinition Define(string name, Priority priority, params string[] events)
     {
         var route = new RouteDefinition { Name = name, Priority = priority };
