@@ -76,7 +76,10 @@ public sealed class Spool : IDisposable
     {
         var payload = SpoolEntry.Size(record);
         var frame = SegmentFormat.FrameHeaderLength + SegmentFormat.BodyPrefixLength + record.Key.Length + payload;
-        while (Bytes + frame > _options.MaxBytes)
+
+        // The record may open a lane or roll its lane to a new segment: room for that file's header too.
+        var needed = SegmentFormat.FileHeaderLength + frame;
+        while (Bytes + needed > _options.MaxBytes)
         {
             if (!EvictBelow(record.Priority))
             {
