@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Text;
 using Beacon.Router.Routing;
 using Beacon.Router.Segments;
@@ -143,6 +144,53 @@ public sealed class SegmentFileSinkTests : IDisposable
         Assert.Equal(0, batch.Failed);
         sink.Flush(durable: false);
         Assert.Equal(3, batch.Acknowledged);
+    }
+
+    [Fact]
+    public void Flushes_maintain_the_logs_at_most_once_a_second()
+    {
+        var options = new SegmentLogOptions { SegmentMaxAge = TimeSpan.FromMinutes(1) };
+        using var sink = new SegmentFileSink(Data, options, _time);
+        var topic = SegmentFileSink.TopicDirectory(Data, "beacon.p1");
+        sink.Append(new SinkRecord("beacon.p1", "k"u8, "a"u8, 1, Priority.P1, "test", 1.0));
+        sink.Flush(durable: false);
+        _time.Advance(TimeSpan.FromSeconds(59.5));
+        sink.Flush(durable: false); // maintained: the segment is 59.5 s old, not old enough to roll
+
+        _time.Advance(TimeSpan.FromSeconds(0.5));
+        sink.Flush(durable: false); // the segment is old enough, but maintenance is not due for 0.5 s
+
+        Assert.Single(SegmentFormat.ListSegments(topic));
+
+        _time.Advance(TimeSpan.FromSeconds(0.5));
+        sink.Flush(durable: false); // due exactly now
+
+        Assert.Equal(NamesOf(0, 1), SegmentNames(topic));
+    }
+
+    [Fact]
+    public void Each_appended_record_reports_how_long_ago_the_collector_received_it()
+    {
+        using var meter = new Meter("beacon.tests." + Guid.NewGuid().ToString("N"));
+        var histogram = meter.CreateHistogram<double>("beacon.acknowledged");
+        var seconds = new List<double>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument == histogram)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, _, _) => seconds.Add(value));
+        listener.Start();
+        using var sink = new SegmentFileSink(Data, new SegmentLogOptions(), _time, histogram);
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+        sink.Append(new SinkRecord("beacon.p1", "k"u8, "a"u8, now - 1500, Priority.P1, "test", 1.0));
+        sink.Append(new SinkRecord("beacon.p1", "k"u8, "b"u8, now, Priority.P1, "test", 1.0));
+
+        Assert.Equal([1.5, 0.0], seconds);
     }
 
     private static List<(string Key, string Value, long TimestampMs)> Read(string topicDirectory) =>

@@ -195,6 +195,68 @@ public sealed class SpoolTests : IDisposable
         Assert.Equal(1, waiting.Acknowledged);
     }
 
+    [Fact]
+    public void A_record_that_fits_exactly_is_spooled_and_with_one_byte_less_room_it_is_shed()
+    {
+        // What the first record of a lane occupies: its segment file's header and its frame.
+        long needed;
+        using (var measure = new Spool(_temp.Combine("measure"), new SpoolOptions { MaxBytes = 1 << 20 }, new SpoolCounters()))
+        {
+            Assert.True(measure.TryAppend(Record("beacon.p1", Priority.P1, 1)));
+            needed = measure.Bytes;
+        }
+
+        using (var exact = new Spool(_temp.Combine("exact"), new SpoolOptions { MaxBytes = needed }, new SpoolCounters()))
+        {
+            Assert.True(exact.TryAppend(Record("beacon.p1", Priority.P1, 1)));
+            Assert.Equal(needed, exact.Bytes);
+        }
+
+        var counters = new SpoolCounters();
+        using var tight = new Spool(_temp.Combine("tight"), new SpoolOptions { MaxBytes = needed - 1 }, counters);
+        Assert.False(tight.TryAppend(Record("beacon.p1", Priority.P1, 1)));
+        Assert.Equal(1, counters.Shed(Priority.P1));
+        Assert.True(tight.Bytes <= tight.MaxBytes);
+    }
+
+    [Fact]
+    public void A_reopened_spool_publishes_its_size_before_its_first_flush()
+    {
+        using (var spool = Open(maxBytes: 1 << 20))
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                spool.TryAppend(Record("beacon.p1", Priority.P1, i));
+            }
+        }
+
+        var counters = new SpoolCounters();
+        using var reopened = new Spool(_temp.Path, new SpoolOptions { MaxBytes = 1 << 20, SegmentBytes = 2048 }, counters);
+
+        Assert.Equal(50, counters.Records);
+        Assert.Equal(reopened.Bytes, counters.Bytes);
+        Assert.Equal(reopened.Lanes.Sum(static l => l.Log.SegmentCount), counters.Segments);
+        Assert.NotEqual(counters.Records, counters.Segments);
+    }
+
+    [Fact]
+    public void Flushing_the_spool_hands_every_spooled_record_to_the_os()
+    {
+        using var spool = Open(maxBytes: 1 << 20);
+        for (var i = 0; i < 3; i++)
+        {
+            spool.TryAppend(Record("beacon.p1", Priority.P1, i));
+        }
+
+        spool.Flush(durable: false);
+
+        var lane = Assert.Single(spool.Lanes);
+        var segment = Assert.Single(SegmentFormat.ListSegments(lane.Log.DirectoryPath));
+        Assert.Equal(lane.Log.TotalBytes, new FileInfo(segment).Length);
+        Assert.Equal(lane.Log.TotalBytes, _counters.Bytes);
+        Assert.Equal(3, _counters.Records);
+    }
+
     private static SinkRecord WithWaiter(SinkRecord record, CountingAcknowledgement waiter) =>
         new(record.Topic, record.Key, record.Value, record.TimestampMs, record.Priority, record.Route, record.SampleRate) { Acknowledgement = waiter };
 

@@ -140,8 +140,15 @@ public sealed class KafkaSinkTests : IDisposable
             Assert.Single(copies.Select(static c => Encoding.UTF8.GetString(c.Message.Value)).Distinct()));
         Assert.True(_spoolCounters.TotalReplayed > 0);
 
-        // Spooled and replayed records keep the time they were received, whichever way they reached the spool.
-        Assert.All(records, static r => Assert.Equal(1_700_000_000_000 + NumberOf(r), r.Message.Timestamp.UnixTimestampMs));
+        // Spooled and replayed records keep the time they were received and their headers, whichever way they reached the spool.
+        Assert.All(records, static r =>
+        {
+            var n = NumberOf(r);
+            Assert.Equal(1_700_000_000_000 + n, r.Message.Timestamp.UnixTimestampMs);
+            Assert.Equal($"p{n % 4}", Header(r, KafkaHeaders.Priority));
+            Assert.Equal($"route-{n % 4}", Header(r, KafkaHeaders.Route));
+            Assert.Equal(n % 4 == 2 ? "0.25" : "1", Header(r, KafkaHeaders.SampleRate));
+        });
     }
 
     [Fact]
@@ -224,6 +231,64 @@ public sealed class KafkaSinkTests : IDisposable
         Assert.Equal("status", config.DeliveryReportFields);
     }
 
+    [Fact]
+    public async Task A_waiting_client_is_told_when_kafka_takes_its_records_and_when_the_spool_holds_them_durably()
+    {
+        using var sink = OpenSink();
+        var delivered = new CountingAcknowledgement();
+        for (var n = 0; n < 100; n++)
+        {
+            sink.Append(WithWaiter(Record(n), delivered));
+        }
+
+        await SettleAsync(sink, () => delivered.Acknowledged == 100);
+        Assert.Equal(0, delivered.Failed);
+
+        _cluster.TakeBrokersDown();
+        var spooled = new CountingAcknowledgement();
+        for (var n = 100; n < 200; n++)
+        {
+            sink.Append(WithWaiter(Record(n), spooled));
+        }
+
+        // Kafka fails them (or they skip it): each is acknowledged once the spool has fsynced it.
+        await SettleAsync(sink, () => spooled.Acknowledged == 100);
+        Assert.Equal(0, spooled.Failed);
+        Assert.Equal(100, sink.Spool.Records);
+    }
+
+    [Fact]
+    public async Task While_kafka_is_failing_new_records_go_straight_to_the_spool()
+    {
+        using var sink = OpenSink();
+        _cluster.TakeBrokersDown();
+        sink.Append(Record(0));
+        await SettleAsync(sink, () => !sink.IsHealthy && _counters.InFlight == 0);
+        var produced = _counters.Produced;
+        var spooled = _spoolCounters.TotalSpooled;
+
+        for (var n = 1; n <= 100; n++)
+        {
+            sink.Append(Record(n));
+        }
+
+        Assert.Equal(produced, _counters.Produced);
+        Assert.Equal(spooled + 100, _spoolCounters.TotalSpooled);
+    }
+
+    [Fact]
+    public void A_shutdown_flush_timeout_no_longer_than_the_message_timeout_is_refused()
+    {
+        var options = new KafkaSinkOptions { BootstrapServers = _cluster.BootstrapServers, ShutdownFlushTimeout = TimeSpan.FromSeconds(2) };
+        options.Properties["message.timeout.ms"] = "2000";
+        using var spool = new Spool(_temp.Path, _spoolOptions, _spoolCounters);
+
+        Assert.Throws<ArgumentException>(() =>
+        {
+            using var sink = new KafkaSink(options, spool, _spoolOptions, _counters, NullLogger<KafkaSink>.Instance);
+        });
+    }
+
     private KafkaSink OpenSink(bool headers = true)
     {
         var options = new KafkaSinkOptions { BootstrapServers = _cluster.BootstrapServers, ShutdownFlushTimeout = TimeSpan.FromSeconds(5), Headers = headers };
@@ -261,6 +326,9 @@ public sealed class KafkaSinkTests : IDisposable
         return new SinkRecord($"beacon.p{(int)priority}", Encoding.UTF8.GetBytes($"visitor-{n % 10}"),
             Encoding.UTF8.GetBytes($"{{\"n\":{n}}}"), 1_700_000_000_000 + n, priority, $"route-{(int)priority}", n % 4 == 2 ? 0.25 : 1.0);
     }
+
+    private static SinkRecord WithWaiter(SinkRecord record, CountingAcknowledgement waiter) =>
+        new(record.Topic, record.Key, record.Value, record.TimestampMs, record.Priority, record.Route, record.SampleRate) { Acknowledgement = waiter };
 
     private static int NumberOf(ConsumeResult<byte[], byte[]> record)
     {
