@@ -289,6 +289,24 @@ public sealed class KafkaSinkTests : IDisposable
         });
     }
 
+    [Fact]
+    public void Records_a_client_waits_for_are_acknowledged_once_a_sink_shutting_down_with_kafka_down_has_spooled_them()
+    {
+        _cluster.TakeBrokersDown();
+        var waiter = new CountingAcknowledgement();
+        using (var sink = OpenSink())
+        {
+            for (var n = 0; n < 50; n++)
+            {
+                sink.Append(WithWaiter(Record(n), waiter));
+            }
+        }
+
+        Assert.Equal(50, _spoolCounters.TotalSpooled);
+        Assert.Equal(50, waiter.Acknowledged);
+        Assert.Equal(0, waiter.Failed);
+    }
+
     private KafkaSink OpenSink(bool headers = true)
     {
         var options = new KafkaSinkOptions { BootstrapServers = _cluster.BootstrapServers, ShutdownFlushTimeout = TimeSpan.FromSeconds(5), Headers = headers };
