@@ -86,6 +86,28 @@ public sealed class ConfigEndpointTests
         Assert.Equal(HttpStatusCode.RequestUriTooLong, tooLong.StatusCode);
     }
 
+    [Fact]
+    public async Task The_config_answer_varies_on_the_cookie()
+    {
+        await using var host = await CollectorHost.StartAsync();
+
+        using var response = await Get(host, "/v1/config?app=shop");
+
+        Assert.Contains("Cookie", response.Headers.Vary);
+    }
+
+    [Fact]
+    public async Task A_304_carries_no_body_and_mints_no_visitor()
+    {
+        await using var host = await CollectorHost.StartAsync();
+
+        using var response = await Get(host, "/v1/config?app=shop", ifNoneMatch: "\"0\"");
+
+        Assert.Equal(HttpStatusCode.NotModified, response.StatusCode);
+        Assert.False(response.Headers.Contains("Set-Cookie"));
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+    }
+
     private static async Task<HttpResponseMessage> Get(CollectorHost host, string path, string? ifNoneMatch = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);

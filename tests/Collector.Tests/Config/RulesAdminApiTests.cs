@@ -181,6 +181,96 @@ public sealed class RulesAdminApiTests
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
 
+    [Theory]
+    [InlineData("bearer " + Alice)]
+    [InlineData("BEARER " + Alice)]
+    [InlineData("Bearer   " + Alice + "  ")]
+    public void The_bearer_scheme_is_case_insensitive_and_the_token_may_be_padded(string authorization)
+    {
+        var access = Authenticator(WithTokens).Check(Caller(authorization), write: true);
+
+        Assert.True(access.Allowed);
+        Assert.Equal("alice", access.Caller);
+    }
+
+    [Fact]
+    public void A_secret_configured_under_two_names_is_the_first_ones()
+    {
+        var access = Authenticator(new() { ["Beacon:Admin:Tokens:alice"] = Alice, ["Beacon:Admin:ReadOnlyTokens:viewer"] = Alice })
+            .Check(Caller("Bearer " + Alice), write: true);
+
+        Assert.True(access.Allowed);
+        Assert.Equal("alice", access.Caller);
+    }
+
+    [Fact]
+    public async Task A_read_only_token_may_dry_run_but_not_roll_back()
+    {
+        await using var host = await CollectorHost.StartAsync(WithTokens);
+        host.Admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Alice);
+        (await Put(host, """{"rules":[{"id":"a","action":"drop"}]}""")).Dispose();
+        host.Admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Viewer);
+
+        using var dryRun = await host.Admin.PostAsync("/admin/rules/dry-run", new StringContent("""{"rules":[]}"""));
+        using var rollback = await host.Admin.PostAsync("/admin/rules/rollback/0", null);
+
+        Assert.Equal(HttpStatusCode.OK, dryRun.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, rollback.StatusCode);
+        Assert.Equal(1, (await Json(await host.Admin.GetAsync("/admin/rules"))).GetProperty("version").GetInt64());
+    }
+
+    [Fact]
+    public async Task If_match_star_replaces_whatever_version_is_current()
+    {
+        await using var host = await CollectorHost.StartAsync();
+        (await Put(host, """{"rules":[{"id":"a","action":"drop"}]}""")).Dispose();
+
+        using var response = await Put(host, """{"rules":[]}""", ifMatch: "*");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("\"2\"", response.Headers.ETag!.Tag);
+    }
+
+    [Fact]
+    public async Task Admin_answers_are_not_stored_and_a_missing_version_is_404()
+    {
+        await using var host = await CollectorHost.StartAsync();
+
+        using var current = await host.Admin.GetAsync("/admin/rules");
+        using var missing = await host.Admin.GetAsync("/admin/rules/42");
+
+        Assert.True(current.Headers.CacheControl!.NoStore);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Contains("42", (await Json(missing)).GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    private static AdminAuthenticator Authenticator(Dictionary<string, string?> settings)
+    {
+        var options = new AdminOptions();
+        new ConfigurationBuilder().AddInMemoryCollection(settings).Build().GetSection("Beacon:Admin").Bind(options);
+        return new AdminAuthenticator(Options.Create(options));
+    }
+
+    private static DefaultHttpContext Caller(string authorization)
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Headers.Authorization = authorization;
+        return context;
+    }
+
+    [Fact]
+    public async Task The_history_lists_every_version_newest_first()
+    {
+        await using var host = await CollectorHost.StartAsync();
+        (await Put(host, """{"rules":[{"id":"a","action":"drop"}]}""")).Dispose();
+        (await Put(host, """{"rules":[{"id":"b","action":"hold"}]}""")).Dispose();
+
+        var history = await Json(await host.Admin.GetAsync("/admin/rules/history"));
+
+        Assert.Equal(2, history.GetProperty("current").GetInt64());
+        Assert.Equal([2L, 1L, 0L], history.GetProperty("versions").EnumerateArray().Select(static v => v.GetProperty("version").GetInt64()));
+    }
+
     internal static async Task<HttpResponseMessage> Put(CollectorHost host, string json, string? ifMatch = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Put, "/admin/rules") { Content = new StringContent(json, Encoding.UTF8, "application/json") };

@@ -146,4 +146,79 @@ public sealed class PrometheusExporterTests : IDisposable
         Assert.Contains("http_duration_seconds_count{http_request_method=\"GET\",http_route=\"/v1/batch\"} 1\n", text, StringComparison.Ordinal);
         Assert.Empty(ExpositionFormat.Problems(text));
     }
+
+    [Fact]
+    public void Help_text_is_escaped_and_a_label_name_never_starts_with_a_digit()
+    {
+        var counter = _meter.CreateCounter<long>("odd.help", unit: null, description: "First line,\nsecond \\ line.");
+        counter.Add(1, new KeyValuePair<string, object?>("2xx", "yes"));
+
+        var text = _exporter.Scrape();
+
+        Assert.Contains("# HELP odd_help_total First line,\\nsecond \\\\ line.\n", text, StringComparison.Ordinal);
+        Assert.Contains("odd_help_total{_2xx=\"yes\"} 1\n", text, StringComparison.Ordinal);
+        Assert.Empty(ExpositionFormat.Problems(text));
+    }
+
+    [Fact]
+    public void An_instrument_measured_only_with_labels_has_no_unlabelled_series()
+    {
+        _meter.CreateCounter<long>("labelled.only").Add(4, new KeyValuePair<string, object?>("app", "web"));
+        _meter.CreateCounter<long>("never.measured");
+
+        var text = _exporter.Scrape();
+
+        Assert.Contains("labelled_only_total{app=\"web\"} 4\n", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("labelled_only_total 0", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("never_measured_total 0", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_instruments_of_a_disposed_meter_leave_the_scrape()
+    {
+        _meter.CreateCounter<long>("short.lived").Add(1);
+        Assert.Contains("short_lived_total 1\n", _exporter.Scrape(), StringComparison.Ordinal);
+
+        _meter.Dispose();
+
+        Assert.DoesNotContain("short_lived", _exporter.Scrape(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unscoped_exporter_ignores_a_meter_made_by_a_meter_factory()
+    {
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        using var scoped = services.GetRequiredService<IMeterFactory>().Create(_meter.Name);
+        scoped.CreateCounter<long>("other.host.requests").Add(1);
+        _meter.CreateCounter<long>("own.requests").Add(1);
+
+        var text = _exporter.Scrape();
+
+        Assert.Contains("own_requests_total 1\n", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("other_host_requests", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_seconds_histogram_without_advice_gets_sub_millisecond_buckets()
+    {
+        _meter.CreateHistogram<double>("work.time", "s").Record(0.0003);
+
+        var text = _exporter.Scrape();
+
+        Assert.Contains("work_time_seconds_bucket{le=\"0.0005\"} 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("work_time_seconds_bucket{le=\"10\"} 1\nwork_time_seconds_bucket{le=\"+Inf\"} 1\n", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_infinite_gauge_is_written_as_prometheus_spells_it()
+    {
+        _meter.CreateObservableGauge("headroom", () => double.PositiveInfinity);
+        _meter.CreateObservableGauge("floor", () => double.NegativeInfinity);
+
+        var text = _exporter.Scrape();
+
+        Assert.Contains("headroom +Inf\n", text, StringComparison.Ordinal);
+        Assert.Contains("floor -Inf\n", text, StringComparison.Ordinal);
+        Assert.Empty(ExpositionFormat.Problems(text));
+    }
 }

@@ -113,6 +113,34 @@ public sealed class CorsPolicyTests
         Assert.Contains(origin, error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("https://m.example.org", true)]
+    [InlineData("https://a.b.example.org", true)]
+    [InlineData("https://.example.org", false)]               // no subdomain at all
+    [InlineData("https://evil.com/.example.org", false)]      // a path is no subdomain
+    [InlineData("https://evil.com:1.example.org", false)]     // nor a port
+    [InlineData("http://m.example.org", false)]
+    public void A_wildcard_origin_matches_a_subdomain_and_nothing_else(string origin, bool allowed)
+    {
+        var options = new CorsOptions();
+        options.AllowedOrigins.Add("https://*.example.org");
+
+        Assert.Equal(allowed, new CorsPolicy(options).IsAllowed(origin));
+    }
+
+    [Fact]
+    public async Task An_options_request_without_a_requested_method_is_not_a_preflight()
+    {
+        await using var host = await CollectorHost.StartAsync(Settings);
+
+        using var request = new HttpRequestMessage(HttpMethod.Options, "/b");
+        request.Headers.Add("Origin", Shop);
+        using var response = await host.Client.SendAsync(request);
+
+        Assert.NotEqual(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.False(response.Headers.Contains("Access-Control-Allow-Methods"));
+    }
+
     private static HttpRequestMessage Preflight(string path, string origin)
     {
         var request = new HttpRequestMessage(HttpMethod.Options, path);

@@ -442,6 +442,97 @@ public sealed class PixelEndpointTests
         Assert.False(response.Headers.Contains("Set-Cookie"));
     }
 
+    [Theory]
+    [InlineData(100, HttpStatusCode.OK)]
+    [InlineData(101, HttpStatusCode.RequestUriTooLong)]
+    public async Task A_query_of_exactly_the_limit_is_accepted_and_one_byte_more_is_414(int length, HttpStatusCode expected)
+    {
+        await using var host = await CollectorHost.StartAsync(new Dictionary<string, string?> { ["Beacon:Edge:MaxQueryBytes"] = "100" });
+
+        using var response = await host.Client.GetAsync("/b.gif?e=pv&x=" + new string('a', length - "e=pv&x=".Length));
+
+        Assert.Equal(expected, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_beacon_post_of_exactly_the_body_limit_is_accepted(bool chunked)
+    {
+        await using var host = await CollectorHost.StartAsync(new Dictionary<string, string?> { ["Beacon:Edge:MaxBodyBytes"] = "1000" });
+
+        var body = Encoding.UTF8.GetBytes("e=pv&x=" + new string('a', 1000 - "e=pv&x=".Length));
+        using var content = new StreamContent(new MemoryStream(body));
+        content.Headers.TryAddWithoutValidation("Content-Type", "text/plain");
+        if (!chunked)
+        {
+            content.Headers.ContentLength = body.Length;
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/b") { Content = content };
+        request.Headers.TransferEncodingChunked = chunked;
+        using var response = await host.Client.SendAsync(request);
+        await host.StopAsync();
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Single(host.ReadTopic("beacon.p1"));
+    }
+
+    [Fact]
+    public async Task Beacon_answers_and_refusals_are_not_cacheable()
+    {
+        await using var host = await CollectorHost.StartAsync(new Dictionary<string, string?> { ["Beacon:Edge:MaxQueryBytes"] = "100" });
+
+        using var accepted = await host.Client.PostAsync("/b", new StringContent("e=click", Encoding.UTF8, "text/plain"));
+        using var wrongType = await host.Client.PostAsync("/b", new StringContent("{}", Encoding.UTF8, "application/json"));
+        using var tooLong = await host.Client.GetAsync("/b.gif?e=pv&x=" + new string('a', 200));
+
+        Assert.Equal(HttpStatusCode.NoContent, accepted.StatusCode);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, wrongType.StatusCode);
+        Assert.Equal(HttpStatusCode.RequestUriTooLong, tooLong.StatusCode);
+        Assert.All(new[] { accepted, wrongType, tooLong },
+            static r => Assert.Equal("no-cache, no-store, must-revalidate", r.Headers.NonValidated["Cache-Control"].ToString()));
+    }
+
+    [Fact]
+    public async Task A_beacon_post_without_a_content_type_is_accepted_as_send_beacon_sends_an_array_buffer()
+    {
+        await using var host = await CollectorHost.StartAsync();
+
+        using var content = new ByteArrayContent("e=click&a=shop"u8.ToArray());
+        using var response = await host.Client.PostAsync("/b", content);
+        await host.StopAsync();
+
+        Assert.Null(content.Headers.ContentType);
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Equal("click", Assert.Single(host.ReadTopic("beacon.p1")).GetProperty("event").GetString());
+    }
+
+    [Fact]
+    public async Task Anon_1_in_a_beacon_posts_body_sets_no_cookie_and_keeps_no_visitor_id()
+    {
+        await using var host = await CollectorHost.StartAsync();
+
+        using var response = await SendAsync(host, "POST", "e=click&anon=1", cookie: $"bid={ValidId}");
+        await host.StopAsync();
+
+        Assert.False(response.Headers.Contains("Set-Cookie"));
+        var record = Assert.Single(host.ReadTopic("beacon.p1"));
+        Assert.False(record.TryGetProperty("visitor_id", out _));
+        Assert.False(record.TryGetProperty("client_ip", out _));
+    }
+
+    [Theory]
+    [InlineData("ex=1&e=pay", "pay")]
+    [InlineData("e1pv&e=pay", "pay")]
+    [InlineData("e=&e=pay", "")]
+    [InlineData("event=pv", "")]
+    public void Peeking_a_parameter_matches_its_whole_name_only(string query, string expected)
+    {
+        Assert.Equal(expected, PixelEndpoint.PeekParameter(query, "e").ToString());
+        Assert.Equal(expected, Encoding.UTF8.GetString(PixelEndpoint.PeekParameter(Encoding.UTF8.GetBytes(query), "e"u8)));
+    }
+
     private static async Task<HttpResponseMessage> SendAsync(CollectorHost host, string method, string input, string? cookie)
     {
         using var request = method == "GET"

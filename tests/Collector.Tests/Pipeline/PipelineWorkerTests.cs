@@ -1,7 +1,11 @@
 using System.Net;
+using System.Text;
 using Beacon.Collector.Buffering;
 using Beacon.Collector.Hosting;
+using Beacon.Collector.Pipeline;
+using Beacon.Parser.Input;
 using Beacon.Collector.Tests.Hosting;
+using Beacon.Router.Routing;
 using Beacon.Router.Segments;
 using Beacon.Router.Sinks;
 using Microsoft.Extensions.Options;
@@ -76,24 +80,138 @@ public sealed class PipelineWorkerTests
         Assert.InRange(passes, 0, 50); // blocked: ~10; polling every nap: ~900
     }
 
+    [Fact]
+    public async Task A_record_the_sink_refuses_goes_to_the_dead_letter_topic_as_an_internal_error()
+    {
+        await using var host = await CollectorHost.StartAsync(configureServices: services =>
+            services.AddSingleton<IRecordSink>(sp => new FailingSink(
+                new SegmentFileSink(sp.GetRequiredService<IOptions<BeaconOptions>>().Value.DataDirectory, new SegmentLogOptions()),
+                static (topic, value) => topic != "beacon.dlq" && value.Contains("boom", StringComparison.Ordinal))));
+
+        using var bad = await host.Client.GetAsync("/b.gif?e=pv&n=boom");
+        using var good = await host.Client.GetAsync("/b.gif?e=pv&n=fine");
+        await host.StopAsync();
+
+        var dead = Assert.Single(host.ReadTopic("beacon.dlq"));
+        Assert.Equal("internal_error", dead.GetProperty("reason").GetString());
+        Assert.Equal("e=pv&n=boom", dead.GetProperty("raw").GetString());
+        Assert.Equal("fine", Assert.Single(host.ReadTopic("beacon.p1")).GetProperty("props").GetProperty("n").GetString());
+        Assert.Equal(0, host.Services.GetRequiredService<PipelineCounters>().Lost);
+    }
+
+    [Fact]
+    public async Task A_record_not_even_the_dead_letter_topic_takes_is_counted_as_lost_and_the_pipeline_goes_on()
+    {
+        await using var host = await CollectorHost.StartAsync(configureServices: services =>
+            services.AddSingleton<IRecordSink>(sp => new FailingSink(
+                new SegmentFileSink(sp.GetRequiredService<IOptions<BeaconOptions>>().Value.DataDirectory, new SegmentLogOptions()),
+                static (_, value) => value.Contains("boom", StringComparison.Ordinal))));
+
+        using var bad = await host.Client.GetAsync("/b.gif?e=pv&n=boom");
+        using var good = await host.Client.GetAsync("/b.gif?e=pv&n=fine");
+        await host.StopAsync();
+
+        Assert.Equal(1, host.Services.GetRequiredService<PipelineCounters>().Lost);
+        Assert.Empty(host.ReadTopic("beacon.dlq"));
+        Assert.Equal("fine", Assert.Single(host.ReadTopic("beacon.p1")).GetProperty("props").GetProperty("n").GetString());
+    }
+
+    [Fact]
+    public async Task A_slot_its_producer_left_incomplete_is_counted_failed_to_its_waiter_and_skipped()
+    {
+        await using var host = await CollectorHost.StartAsync();
+        var ring = host.Services.GetRequiredService<BeaconRing>();
+
+        var acknowledgement = new CountingAcknowledgement();
+
+        // A producer that failed between Begin and WriteContext: the slot is published unfinished.
+        Assert.True(ring.TryClaim(Priority.P1, out var claim));
+        claim.Slot.Begin(BeaconTransport.Pixel, 0, Guid.Empty, acknowledgement: acknowledgement);
+        ring.Publish(claim);
+        using var good = await host.Client.GetAsync("/b.gif?e=pv&n=fine");
+        await host.StopAsync();
+
+        Assert.Equal(1, host.Services.GetRequiredService<PipelineCounters>().Incomplete);
+        Assert.Equal((0, 1), (acknowledgement.Acknowledged, acknowledgement.Failed)); // a batch waiting on it hears of the loss
+        Assert.Equal("fine", Assert.Single(host.ReadTopic("beacon.p1")).GetProperty("props").GetProperty("n").GetString());
+        Assert.Empty(host.ReadTopic("beacon.dlq"));
+    }
+
+    [Fact]
+    public async Task Stopping_ends_with_a_durable_flush_after_the_last_record()
+    {
+        var sink = new CountingSink();
+        await using var host = await CollectorHost.StartAsync(configureServices: services => services.AddSingleton<IRecordSink>(sink));
+        for (var n = 0; n < 20; n++)
+        {
+            using var response = await host.Client.GetAsync($"/b.gif?e=pv&n={n}");
+        }
+
+        await host.StopAsync();
+
+        Assert.Equal(20, sink.Appends);
+        Assert.True(sink.LastFlushWasDurable, "the last flush before the pipeline stopped was not durable");
+    }
+
     /// <summary>Counts what the pipeline hands it.</summary>
     private sealed class CountingSink : IRecordSink
     {
         private int _appends;
         private int _flushes;
+        private bool _lastFlushDurable;
 
         public int Appends => Volatile.Read(ref _appends);
 
         public int Flushes => Volatile.Read(ref _flushes);
 
+        public bool LastFlushWasDurable => Volatile.Read(ref _lastFlushDurable);
+
         public void Append(in SinkRecord record) => Interlocked.Increment(ref _appends);
 
-        public void Flush(bool durable) => Interlocked.Increment(ref _flushes);
+        public void Flush(bool durable)
+        {
+            Volatile.Write(ref _lastFlushDurable, durable);
+            Interlocked.Increment(ref _flushes);
+        }
 
         public void Dispose()
         {
         }
     }
+
+    /// <summary>A sink that throws for the records a predicate picks (by topic and JSON value): a write the broker refuses.</summary>
+    private sealed class FailingSink(IRecordSink inner, Func<string, string, bool> fails) : IRecordSink
+    {
+        public void Append(in SinkRecord record)
+        {
+            if (fails(record.Topic, Encoding.UTF8.GetString(record.Value)))
+            {
+                throw new IOException("refused");
+            }
+
+            inner.Append(record);
+        }
+
+        public void Flush(bool durable) => inner.Flush(durable);
+
+        public void Dispose() => inner.Dispose();
+    }
+
+    /// <summary>What a batch waiting on its records hears back.</summary>
+    private sealed class CountingAcknowledgement : IRecordAcknowledgement
+    {
+        private int _acknowledged;
+        private int _failed;
+
+        public int Acknowledged => Volatile.Read(ref _acknowledged);
+
+        public int Failed => Volatile.Read(ref _failed);
+
+        public void Acknowledge(int records) => Interlocked.Add(ref _acknowledged, records);
+
+        public void Fail(int records) => Interlocked.Add(ref _failed, records);
+    }
+
 
     /// <summary>A sink whose appends wait for a gate: a broker or disk that has stopped answering.</summary>
     private sealed class GatedSink(IRecordSink inner, ManualResetEventSlim gate) : IRecordSink
