@@ -26,8 +26,8 @@ internal sealed class ConfigEndpoint(RuleBook book, VisitorCookie cookie, IOptio
         var response = context.Response;
         response.Headers.ETag = set.ETag;
         response.Headers.CacheControl = _cacheControl;
-        // The body holds the visitor id from the cookie: caches must key on it.
-        response.Headers.Vary = HeaderNames.Cookie;
+        // The body holds the visitor id from the cookie: caches must key on it, as well as on the Origin CORS already added.
+        response.Headers.Append(HeaderNames.Vary, HeaderNames.Cookie);
         if (request.Headers.IfNoneMatch.Contains(set.ETag))
         {
             response.StatusCode = StatusCodes.Status304NotModified;

@@ -87,13 +87,20 @@ public sealed class ConfigEndpointTests
     }
 
     [Fact]
-    public async Task The_config_answer_varies_on_the_cookie()
+    public async Task The_config_answer_varies_on_the_cookie_and_for_a_cors_caller_on_the_origin_too()
     {
-        await using var host = await CollectorHost.StartAsync();
+        const string shop = "https://shop.example.com";
+        await using var host = await CollectorHost.StartAsync(new Dictionary<string, string?> { ["Beacon:Cors:AllowedOrigins:0"] = shop });
 
-        using var response = await Get(host, "/v1/config?app=shop");
+        using var plain = await Get(host, "/v1/config?app=shop");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/config?app=shop");
+        request.Headers.Add("Origin", shop);
+        using var cors = await host.Client.SendAsync(request);
 
-        Assert.Contains("Cookie", response.Headers.Vary);
+        Assert.Contains("Cookie", plain.Headers.Vary);
+        Assert.Equal(shop, cors.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.Contains("Cookie", cors.Headers.Vary);
+        Assert.Contains("Origin", cors.Headers.Vary); // else a cache may hand one origin's grant to another
     }
 
     [Fact]
