@@ -104,6 +104,8 @@ public sealed class PrometheusExporterTests : IDisposable
     [InlineData("beacon.spool.size", "By", false, "beacon_spool_size_bytes")]
     [InlineData("beacon.ring.shed", "{record}", true, "beacon_ring_shed_total")]
     [InlineData("kestrel.active-connections", null, false, "kestrel_active_connections")]
+    [InlineData("beacon.records_total", "{record}", true, "beacon_records_total")]
+    [InlineData("io.wait_seconds", "s", false, "io_wait_seconds")]
     public void Names_follow_prometheus_conventions(string name, string? unit, bool counter, string expected)
     {
         Assert.Equal(expected, PrometheusExporter.PrometheusName(name, unit, counter));
