@@ -8,6 +8,7 @@ using Beacon.Collector.Tests.Hosting;
 using Beacon.Router.Routing;
 using Beacon.Router.Segments;
 using Beacon.Router.Sinks;
+using Beacon.Router.Tests.Sinks;
 using Microsoft.Extensions.Options;
 
 namespace Beacon.Collector.Tests.Pipeline;
@@ -195,21 +196,6 @@ public sealed class PipelineWorkerTests
         public void Flush(bool durable) => inner.Flush(durable);
 
         public void Dispose() => inner.Dispose();
-    }
-
-    /// <summary>What a batch waiting on its records hears back.</summary>
-    private sealed class CountingAcknowledgement : IRecordAcknowledgement
-    {
-        private int _acknowledged;
-        private int _failed;
-
-        public int Acknowledged => Volatile.Read(ref _acknowledged);
-
-        public int Failed => Volatile.Read(ref _failed);
-
-        public void Acknowledge(int records) => Interlocked.Add(ref _acknowledged, records);
-
-        public void Fail(int records) => Interlocked.Add(ref _failed, records);
     }
 
 
