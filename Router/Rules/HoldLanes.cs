@@ -63,9 +63,7 @@ public sealed class HoldLanes : IDisposable
 
         var topic = Encoding.UTF8.GetByteCount(record.Topic);
         var size = 2 + topic + SpoolEntry.Size(record);
-        // What the append puts on disk: the entry in its frame, with the key.
-        var framed = SegmentFormat.FrameHeaderLength + SegmentFormat.BodyPrefixLength + record.Key.Length + size;
-        if (lane.Log.TotalBytes + framed > _options.MaxBytesPerRule)
+        if (lane.Log.TotalBytes + SegmentFormat.FrameLength(record.Key.Length, size) > _options.MaxBytesPerRule)
         {
             return false;
         }

@@ -23,6 +23,9 @@ public static class SegmentFormat
 
     public static ReadOnlySpan<byte> Magic => "BSEG"u8;
 
+    /// <summary>What appending a record puts on disk (its segment's file header aside).</summary>
+    public static int FrameLength(int keyLength, int valueLength) => FrameHeaderLength + BodyPrefixLength + keyLength + valueLength;
+
     public static void WriteFileHeader(Span<byte> destination)
     {
         Magic.CopyTo(destination);

@@ -75,7 +75,7 @@ public sealed class Spool : IDisposable
     public bool TryAppend(in SinkRecord record)
     {
         var payload = SpoolEntry.Size(record);
-        var frame = SegmentFormat.FrameHeaderLength + SegmentFormat.BodyPrefixLength + record.Key.Length + payload;
+        var frame = SegmentFormat.FrameLength(record.Key.Length, payload);
 
         // The record may open a lane or roll its lane to a new segment: room for that file's header too.
         var needed = SegmentFormat.FileHeaderLength + frame;
