@@ -63,7 +63,9 @@ public sealed class HoldLanes : IDisposable
 
         var topic = Encoding.UTF8.GetByteCount(record.Topic);
         var size = 2 + topic + SpoolEntry.Size(record);
-        if (lane.Log.TotalBytes + SegmentFormat.FrameLength(record.Key.Length, size) > _options.MaxBytesPerRule)
+        // What the append puts on disk: the frame, and a new segment's header when the current one is full.
+        var needed = SegmentFormat.FrameLength(record.Key.Length, size) + (lane.Log.NextAppendStartsSegment ? SegmentFormat.FileHeaderLength : 0);
+        if (lane.Log.TotalBytes + needed > _options.MaxBytesPerRule)
         {
             return false;
         }

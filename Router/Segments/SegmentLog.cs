@@ -68,9 +68,12 @@ public sealed class SegmentLog : IDisposable
 
     public string DirectoryPath => _directory;
 
+    /// <summary>Whether the next append starts a new segment (and so writes a file header too): the current one is full.</summary>
+    public bool NextAppendStartsSegment => _currentBytes >= _options.SegmentBytes;
+
     public void Append(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long timestampMs)
     {
-        if (_currentBytes >= _options.SegmentBytes)
+        if (NextAppendStartsSegment)
         {
             Roll();
         }

@@ -77,8 +77,9 @@ public sealed class Spool : IDisposable
         var payload = SpoolEntry.Size(record);
         var frame = SegmentFormat.FrameLength(record.Key.Length, payload);
 
-        // The record may open a lane or roll its lane to a new segment: room for that file's header too.
-        var needed = SegmentFormat.FileHeaderLength + frame;
+        // A record that opens a lane, or finds its lane's segment full, brings a new file's header too.
+        var open = _byTopic.GetValueOrDefault(record.Topic);
+        var needed = frame + (open is null || open.Log.NextAppendStartsSegment ? SegmentFormat.FileHeaderLength : 0);
         while (Bytes + needed > _options.MaxBytes)
         {
             if (!EvictBelow(record.Priority))
@@ -89,7 +90,7 @@ public sealed class Spool : IDisposable
             }
         }
 
-        var lane = _byTopic.GetValueOrDefault(record.Topic) ?? Open(record.Topic, record.Priority);
+        var lane = open ?? Open(record.Topic, record.Priority);
         Span<byte> buffer = payload <= 4096 ? stackalloc byte[payload] : new byte[payload];
         SpoolEntry.Write(record, buffer);
         lane.Log.Append(record.Key, buffer, record.TimestampMs);

@@ -158,6 +158,25 @@ public sealed class HoldLanesTests : IDisposable
         Assert.Single(_sink.Values); // the second did not fit: written through
     }
 
+    [Theory]
+    [InlineData(0, 2)]
+    [InlineData(-1, 1)]
+    public void A_record_that_starts_a_new_lane_segment_counts_the_files_header_against_the_limit(int belowTwo, int held)
+    {
+        // Segments of one record each: the second record brings a new file's header as well as its frame.
+        var (one, two) = MeasureLane(segmentBytes: 1);
+
+        using var holds = Lanes(releasePerSecond: 10, maxBytes: two + belowTwo, segmentBytes: 1);
+        var router = new EventRouter(Table, _sink, new RouterCounters(), _book, holds);
+        Route(router, "e=pv");
+        Route(router, "e=pv");
+        router.Flush(durable: true);
+
+        Assert.Equal(held, holds.Waiting);
+        Assert.Equal(held == 2 ? two : one, LaneBytes(_directory.Combine("h")));
+        Assert.Equal(2 - held, _sink.Values.Count); // what did not fit was written through
+    }
+
     [Fact]
     public void Releasing_again_before_the_flush_deletes_a_finished_lane_once()
     {
@@ -271,15 +290,15 @@ public sealed class HoldLanesTests : IDisposable
         Assert.Equal(1, router.ReleaseHeld());
     }
 
-    private HoldLanes Lanes(int releasePerSecond, long maxBytes = 1L << 30) =>
-        new(_directory.Path, new HoldOptions { ReleaseRecordsPerSecond = releasePerSecond, MaxBytesPerRule = maxBytes }, _book, _time);
+    private HoldLanes Lanes(int releasePerSecond, long maxBytes = 1L << 30, long segmentBytes = 16L << 20) =>
+        new(_directory.Path, new HoldOptions { ReleaseRecordsPerSecond = releasePerSecond, MaxBytesPerRule = maxBytes, SegmentBytes = segmentBytes }, _book, _time);
 
     /// <summary>The disk a hold lane "h" takes with one and with two identical records, measured in a lane without a limit.</summary>
-    private (long One, long Two) MeasureLane()
+    private (long One, long Two) MeasureLane(long segmentBytes = 16L << 20)
     {
         Apply("""{"rules":[{"id":"h","action":"hold"}]}""");
         using var measured = new TempDirectory();
-        using var unlimited = new HoldLanes(measured.Path, new HoldOptions(), _book, _time);
+        using var unlimited = new HoldLanes(measured.Path, new HoldOptions { SegmentBytes = segmentBytes }, _book, _time);
         var router = new EventRouter(Table, _sink, new RouterCounters(), _book, unlimited);
         Route(router, "e=pv");
         router.Flush(durable: true);

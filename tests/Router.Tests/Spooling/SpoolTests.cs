@@ -219,6 +219,34 @@ public sealed class SpoolTests : IDisposable
         Assert.True(tight.Bytes <= tight.MaxBytes);
     }
 
+    [Theory]
+    [InlineData(1 << 20)] // the second record goes into the open segment: its frame alone
+    [InlineData(1)] // every record starts a segment: its frame and the new file's header
+    public void A_second_record_needs_room_for_exactly_what_it_adds_to_its_lane(long segmentBytes)
+    {
+        long two;
+        using (var measure = new Spool(_temp.Combine("measure"), new SpoolOptions { MaxBytes = 1 << 20, SegmentBytes = segmentBytes }, new SpoolCounters()))
+        {
+            Assert.True(measure.TryAppend(Record("beacon.p1", Priority.P1, 1)));
+            Assert.True(measure.TryAppend(Record("beacon.p1", Priority.P1, 1)));
+            two = measure.Bytes;
+        }
+
+        using (var exact = new Spool(_temp.Combine("exact"), new SpoolOptions { MaxBytes = two, SegmentBytes = segmentBytes }, new SpoolCounters()))
+        {
+            Assert.True(exact.TryAppend(Record("beacon.p1", Priority.P1, 1)));
+            Assert.True(exact.TryAppend(Record("beacon.p1", Priority.P1, 1)));
+            Assert.Equal(two, exact.Bytes);
+        }
+
+        var counters = new SpoolCounters();
+        using var tight = new Spool(_temp.Combine("tight"), new SpoolOptions { MaxBytes = two - 1, SegmentBytes = segmentBytes }, counters);
+        Assert.True(tight.TryAppend(Record("beacon.p1", Priority.P1, 1)));
+        Assert.False(tight.TryAppend(Record("beacon.p1", Priority.P1, 1)));
+        Assert.Equal(1, counters.Shed(Priority.P1));
+        Assert.True(tight.Bytes <= tight.MaxBytes);
+    }
+
     [Fact]
     public void A_reopened_spool_publishes_its_size_before_its_first_flush()
     {
