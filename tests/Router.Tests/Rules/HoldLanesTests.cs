@@ -37,8 +37,7 @@ public sealed class HoldLanesTests : IDisposable
         Assert.Equal(250, _book.CounterFor("hold-exposure").Held);
         Assert.Equal(250, holds.Waiting);
 
-        Apply("""{"rules":[]}"""); // lifted
-        _time.Advance(TimeSpan.FromSeconds(1));
+        Lift();
         Assert.Equal(100, router.ReleaseHeld()); // one second's worth
         Assert.Equal(0, router.ReleaseHeld());   // no time has passed
         _time.Advance(TimeSpan.FromSeconds(5));
@@ -57,7 +56,7 @@ public sealed class HoldLanesTests : IDisposable
     [Fact]
     public void A_restart_during_a_release_neither_loses_nor_repeats_records()
     {
-        Apply("""{"rules":[{"id":"h","action":"hold"}]}""");
+        Hold();
         using (var first = Lanes(releasePerSecond: 40))
         {
             var router = new EventRouter(Table, _sink, new RouterCounters(), _book, first);
@@ -96,7 +95,7 @@ public sealed class HoldLanesTests : IDisposable
     {
         using var holds = Lanes(releasePerSecond: 10, maxBytes: 2000);
         var router = new EventRouter(Table, _sink, new RouterCounters(), _book, holds);
-        Apply("""{"rules":[{"id":"h","action":"hold"}]}""");
+        Hold();
 
         for (var i = 0; i < 50; i++)
         {
@@ -182,10 +181,9 @@ public sealed class HoldLanesTests : IDisposable
     {
         using var holds = Lanes(releasePerSecond: 100);
         var router = new EventRouter(Table, _sink, new RouterCounters(), _book, holds);
-        Apply("""{"rules":[{"id":"h","action":"hold"}]}""");
+        Hold();
         Route(router, "e=pv&n=0");
-        Apply("""{"rules":[]}""");
-        _time.Advance(TimeSpan.FromSeconds(1));
+        Lift();
 
         Assert.Equal(1, router.ReleaseHeld());
         _time.Advance(TimeSpan.FromSeconds(1));
@@ -201,22 +199,20 @@ public sealed class HoldLanesTests : IDisposable
     {
         using var holds = Lanes(releasePerSecond: 100);
         var router = new EventRouter(Table, _sink, new RouterCounters(), _book, holds);
-        Apply("""{"rules":[{"id":"h","action":"hold"}]}""");
+        Hold();
         Route(router, "e=pv&n=0");
         Route(router, "e=pv&n=1");
-        Apply("""{"rules":[]}""");
-        _time.Advance(TimeSpan.FromSeconds(1));
+        Lift();
         Assert.Equal(2, router.ReleaseHeld());
 
         // The hold returns before a durable flush deleted the released lane.
-        Apply("""{"rules":[{"id":"h","action":"hold"}]}""");
+        Hold();
         Route(router, "e=pv&n=2");
         Route(router, "e=pv&n=3");
         router.Flush(durable: true);
         Assert.Equal(2, holds.Waiting);
 
-        Apply("""{"rules":[]}""");
-        _time.Advance(TimeSpan.FromSeconds(1));
+        Lift();
         Assert.Equal(2, router.ReleaseHeld());
         Assert.Equal(["0", "1", "2", "3"], _sink.Values.Select(static v => v.GetProperty("props").GetProperty("n").GetString()));
     }
@@ -226,7 +222,7 @@ public sealed class HoldLanesTests : IDisposable
     {
         using var holds = Lanes(releasePerSecond: 100);
         var router = new EventRouter(Table, _sink, new RouterCounters(), _book, holds);
-        Apply("""{"rules":[{"id":"h","action":"hold"}]}""");
+        Hold();
         var acknowledgement = new CountingAcknowledgement();
         var beacon = TestBeacon.Of("e=pv");
 
@@ -243,11 +239,10 @@ public sealed class HoldLanesTests : IDisposable
     {
         using var holds = Lanes(releasePerSecond: 100);
         var router = new EventRouter(Table, _sink, new RouterCounters(), _book, holds);
-        Apply("""{"rules":[{"id":"h","action":"hold"}]}""");
+        Hold();
         Route(router, "e=pv");
         router.Flush(durable: true);
-        Apply("""{"rules":[]}""");
-        _time.Advance(TimeSpan.FromSeconds(1));
+        Lift();
         Assert.Equal(1, router.ReleaseHeld());
 
         router.Flush(durable: false);
@@ -262,10 +257,9 @@ public sealed class HoldLanesTests : IDisposable
     {
         using var holds = Lanes(releasePerSecond: 100);
         var router = new EventRouter(Table, _sink, new RouterCounters(), _book, holds);
-        Apply("""{"rules":[{"id":"h","action":"hold"}]}""");
+        Hold();
         Route(router, "e=imp");
-        Apply("""{"rules":[]}""");
-        _time.Advance(TimeSpan.FromSeconds(1));
+        Lift();
 
         Assert.Equal(1, router.ReleaseHeld());
 
@@ -296,7 +290,7 @@ public sealed class HoldLanesTests : IDisposable
     /// <summary>The disk a hold lane "h" takes with one and with two identical records, measured in a lane without a limit.</summary>
     private (long One, long Two) MeasureLane(long segmentBytes = 16L << 20)
     {
-        Apply("""{"rules":[{"id":"h","action":"hold"}]}""");
+        Hold();
         using var measured = new TempDirectory();
         using var unlimited = new HoldLanes(measured.Path, new HoldOptions { SegmentBytes = segmentBytes }, _book, _time);
         var router = new EventRouter(Table, _sink, new RouterCounters(), _book, unlimited);
@@ -309,6 +303,16 @@ public sealed class HoldLanesTests : IDisposable
     }
 
     private static long LaneBytes(string lane) => new DirectoryInfo(lane).GetFiles().Sum(static f => f.Length);
+
+    /// <summary>Rule "h" holds every event.</summary>
+    private void Hold() => Apply("""{"rules":[{"id":"h","action":"hold"}]}""");
+
+    /// <summary>Lifts every rule, and lets the second the release rate is counted over pass.</summary>
+    private void Lift()
+    {
+        Apply("""{"rules":[]}""");
+        _time.Advance(TimeSpan.FromSeconds(1));
+    }
 
     private void Apply(string json)
     {
