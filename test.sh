@@ -6,6 +6,8 @@ cd "$(dirname "$0")"
 # Debian packages the tests use. Installed only when missing (CI starts from a bare machine).
 packages=()
 command -v curl >/dev/null || packages+=(curl)
+# prlimit makes a disk full for one collector process (DiskFullTests); util-linux is essential, so normally there.
+command -v prlimit >/dev/null || packages+=(util-linux)
 # The Kafka sink's native client; -dev provides the unversioned librdkafka.so Confluent.Kafka loads.
 for pkg in librdkafka1 librdkafka-dev; do
   dpkg -s "$pkg" >/dev/null 2>&1 || packages+=("$pkg")

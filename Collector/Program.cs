@@ -17,5 +17,23 @@ if (args is ["mock-kafka", .. var mockArgs])
 }
 
 InlineScheduling.DefaultOn(); // before any socket exists: the runtime reads it once
-BeaconHost.Build(args).Run();
+WebApplication app;
+try
+{
+    app = BeaconHost.Build(args);
+    await app.StartAsync();
+}
+#pragma warning disable CA1031 // Whatever stops the start (a setting out of range, a data directory it cannot use) is said once, with exit status 1.
+catch (Exception e)
+#pragma warning restore CA1031
+{
+    await Console.Error.WriteLineAsync($"Beacon cannot start: {e.Message}\n\n{e}");
+    return 1;
+}
+
+await using (app)
+{
+    await app.WaitForShutdownAsync();
+}
+
 return 0;

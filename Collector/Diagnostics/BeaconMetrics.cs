@@ -31,7 +31,8 @@ public sealed class BeaconMetrics
         SpoolCounters spool,
         RuleBook rules,
         BatchCounters batch,
-        BeaconDecoder decoder)
+        BeaconDecoder decoder,
+        Pipeline.PipelineCounters pipeline)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         _meter = meterFactory.Create(MeterName);
@@ -47,6 +48,13 @@ public sealed class BeaconMetrics
             "Time from receiving an event to its sink acknowledging it (written to a segment, or acked by Kafka).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300] });
 
+        meter.CreateObservableCounter("beacon.pipeline.lost", () => new[]
+        {
+            new Measurement<long>(pipeline.Lost, new KeyValuePair<string, object?>("reason", "unroutable")),
+            new Measurement<long>(pipeline.Incomplete, new KeyValuePair<string, object?>("reason", "incomplete")),
+        }, "{record}", "Records the pipeline could not keep: failed and then refused by the dead-letter topic too (unroutable), or left half-copied by the edge (incomplete).");
+        meter.CreateObservableCounter("beacon.pipeline.flush_failures", () => pipeline.FlushFailures, "{flush}",
+            "Flushes of the sink that failed (a full disk, say); the batches waiting on them were answered 503.");
         meter.CreateObservableCounter("beacon.ring.admitted", () => ring.Admitted, "{record}", "Records the edge put into the ring.");
         meter.CreateObservableCounter("beacon.ring.shed", () => priorities.Select(p =>
             new Measurement<long>(ring.Shed(p), PriorityTag(p))), "{record}", "Records the ring shed because it was too full for their priority.");

@@ -39,6 +39,9 @@ internal sealed partial class PipelineWorker(
     private volatile bool _stopping;
     private Thread? _thread;
     private long _nextDurableFlush;
+    private long _failedFlushes;
+    private OncePerSecond _failedRecordLog;
+    private OncePerSecond _lostRecordLog;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -112,9 +115,31 @@ internal sealed partial class PipelineWorker(
     /// </summary>
     private void FlushSink()
     {
-        router.ReleaseHeld();
         var durable = Environment.TickCount64 >= _nextDurableFlush;
-        router.Flush(durable);
+        try
+        {
+            router.ReleaseHeld();
+            router.Flush(durable);
+        }
+#pragma warning disable CA1031 // A failed flush (a full disk) must not stop the pipeline: its waiters were failed, and the next drain tries again.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            counters.CountFlushFailure();
+            if (_failedFlushes++ == 0)
+            {
+                LogFlushFailed(logger, ex);
+            }
+
+            return;
+        }
+
+        if (_failedFlushes > 0)
+        {
+            LogFlushRecovered(logger, _failedFlushes);
+            _failedFlushes = 0;
+        }
+
         if (durable)
         {
             _nextDurableFlush = Environment.TickCount64 + (long)DurableFlushInterval.TotalMilliseconds;
@@ -142,7 +167,11 @@ internal sealed partial class PipelineWorker(
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            LogRecordFailed(logger, ex);
+            if (_failedRecordLog.Allow(out var unlogged))
+            {
+                LogRecordFailed(logger, unlogged, ex);
+            }
+
             RouteToDeadLetters(raw, evt, slot.Acknowledgement);
         }
     }
@@ -158,7 +187,11 @@ internal sealed partial class PipelineWorker(
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            LogRecordLost(logger, ex);
+            if (_lostRecordLog.Allow(out var unlogged))
+            {
+                LogRecordLost(logger, unlogged, ex);
+            }
+
             counters.CountLost();
             acknowledgement?.Fail(1);
         }
@@ -170,9 +203,41 @@ internal sealed partial class PipelineWorker(
     [LoggerMessage(EventId = 101, Level = LogLevel.Critical, Message = "The pipeline worker failed; records are no longer drained.")]
     private static partial void LogWorkerFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 103, Level = LogLevel.Critical, Message = "A record could not be written even to the dead-letter topic; it is counted as lost.")]
-    private static partial void LogRecordLost(ILogger logger, Exception exception);
+    /// <summary>
+    /// One message a second at most: when every record fails (a full disk), the log says so once a second
+    /// with how many went unlogged, instead of a stack trace per record. The counters count each one.
+    /// </summary>
+    private struct OncePerSecond
+    {
+        private long _next;
+        private long _unlogged;
 
-    [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "A record failed in the pipeline and goes to the dead-letter topic.")]
-    private static partial void LogRecordFailed(ILogger logger, Exception exception);
+        public bool Allow(out long unlogged)
+        {
+            var now = Environment.TickCount64;
+            if (now < _next)
+            {
+                _unlogged++;
+                unlogged = 0;
+                return false;
+            }
+
+            _next = now + 1000;
+            unlogged = _unlogged;
+            _unlogged = 0;
+            return true;
+        }
+    }
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Critical, Message = "A record could not be written even to the dead-letter topic; it is counted as lost ({Unlogged} more record failures since the last one logged).")]
+    private static partial void LogRecordLost(ILogger logger, long unlogged, Exception exception);
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Error, Message = "Flushing the sink failed; the pipeline goes on, and batches waiting for it are refused until a flush succeeds.")]
+    private static partial void LogFlushFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 105, Level = LogLevel.Information, Message = "Flushing the sink works again after {Failed} failed flushes.")]
+    private static partial void LogFlushRecovered(ILogger logger, long failed);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Error, Message = "A record failed in the pipeline and goes to the dead-letter topic ({Unlogged} more record failures since the last one logged).")]
+    private static partial void LogRecordFailed(ILogger logger, long unlogged, Exception exception);
 }

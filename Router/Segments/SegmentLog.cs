@@ -4,6 +4,9 @@ namespace Beacon.Router.Segments;
 /// An append-only log of framed records in one directory: the embedded sink's topic and, in front
 /// of Kafka, the spool. One writer; readers use <see cref="SegmentCursor"/> concurrently.
 /// On open, a torn tail left by a crash is cut off so appends continue after the last good record.
+/// A write that fails (a full disk) loses nothing already appended: a frame goes into the file stream's
+/// buffer whole (the log flushes first when it would not fit) or not at all, and a buffer that could not
+/// be written is kept and written again, at the same offset, by the next flush.
 /// </summary>
 public sealed class SegmentLog : IDisposable
 {
@@ -11,8 +14,10 @@ public sealed class SegmentLog : IDisposable
     private readonly SegmentLogOptions _options;
     private readonly TimeProvider _time;
     private readonly List<ClosedSegment> _closed = [];
-    private readonly byte[] _frameStart = new byte[SegmentFormat.FrameHeaderLength + SegmentFormat.BodyPrefixLength];
+    private byte[] _frame = new byte[4096];
+    private int _buffered;
     private FileStream _current;
+    private string _currentPath = "";
     private long _currentFirstRecord;
     private long _currentBytes;
     private DateTimeOffset _currentOpenedAt;
@@ -78,16 +83,38 @@ public sealed class SegmentLog : IDisposable
             Roll();
         }
 
-        SegmentFormat.WriteFrameStart(_frameStart, timestampMs, key, value);
-        _current.Write(_frameStart);
-        _current.Write(key);
-        _current.Write(value);
-        _currentBytes += _frameStart.Length + key.Length + value.Length;
+        // One write per frame: if the stream must flush first and that fails, none of the frame is in its
+        // buffer, so the buffer never holds a torn frame for a later flush to write.
+        var start = SegmentFormat.FrameHeaderLength + SegmentFormat.BodyPrefixLength;
+        var length = start + key.Length + value.Length;
+        if (_frame.Length < length)
+        {
+            _frame = new byte[Math.Max(length, _frame.Length * 2)];
+        }
+
+        SegmentFormat.WriteFrameStart(_frame.AsSpan(0, start), timestampMs, key, value);
+        key.CopyTo(_frame.AsSpan(start));
+        value.CopyTo(_frame.AsSpan(start + key.Length));
+
+        // The stream would otherwise fill its buffer with the frame's head and then write it: a failure
+        // there would leave a torn frame in the buffer. A frame larger than the buffer is written directly.
+        if (_buffered > 0 && _buffered + length > _options.WriteBufferBytes)
+        {
+            Flush(durable: false);
+        }
+
+        _current.Write(_frame, 0, length);
+        _buffered = length > _options.WriteBufferBytes ? 0 : _buffered + length;
+        _currentBytes += length;
         NextRecord++;
     }
 
     /// <summary>Hands buffered records to the OS (visible to readers); with <paramref name="durable"/>, fsyncs.</summary>
-    public void Flush(bool durable) => _current.Flush(durable);
+    public void Flush(bool durable)
+    {
+        _current.Flush(durable);
+        _buffered = 0;
+    }
 
     /// <summary>Rolls an old segment and applies retention; cheap enough to call often.</summary>
     public void Maintain()
@@ -154,22 +181,53 @@ public sealed class SegmentLog : IDisposable
             return;
         }
 
+        var closed = new ClosedSegment(_currentPath, _currentBytes, _time.GetUtcNow(), NextRecord - _currentFirstRecord);
         _current.Flush(flushToDisk: true);
-        _closed.Add(new ClosedSegment(_current.Name, _currentBytes, _time.GetUtcNow(), NextRecord - _currentFirstRecord));
-        _closedBytes += _currentBytes;
+
+        // The old segment stays the open one until its successor exists.
+        var next = Create(NextRecord);
+        _closed.Add(closed);
+        _closedBytes += closed.Bytes;
         _current.Dispose();
-        _current = Create(NextRecord);
+        _current = next;
         Maintain();
+    }
+
+    /// <summary>Disposing writes the buffer again; when that fails as well, the first failure is the one to report.</summary>
+    private static void DisposeQuietly(FileStream stream)
+    {
+        try
+        {
+            stream.Dispose();
+        }
+#pragma warning disable CA1031 // see the summary: the first failure is the one reported
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
     }
 
     private FileStream Create(long firstRecord)
     {
         var path = Path.Combine(_directory, SegmentFormat.FileName(firstRecord));
         var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read | FileShare.Delete, _options.WriteBufferBytes);
-        Span<byte> header = stackalloc byte[SegmentFormat.FileHeaderLength];
-        SegmentFormat.WriteFileHeader(header);
-        stream.Write(header);
-        stream.Flush(flushToDisk: true);
+        try
+        {
+            Span<byte> header = stackalloc byte[SegmentFormat.FileHeaderLength];
+            SegmentFormat.WriteFileHeader(header);
+            stream.Write(header);
+            stream.Flush(flushToDisk: true);
+        }
+        catch
+        {
+            // A segment that could not get its header is not one: the next roll creates it again.
+            DisposeQuietly(stream);
+            File.Delete(path);
+            throw;
+        }
+
+        _currentPath = path;
+        _buffered = 0;
         _currentFirstRecord = firstRecord;
         NextRecord = firstRecord;
         _currentBytes = SegmentFormat.FileHeaderLength;
@@ -213,6 +271,8 @@ public sealed class SegmentLog : IDisposable
         RecoveredTornBytes = length - goodLength;
         stream.SetLength(goodLength);
         stream.Position = goodLength;
+        _currentPath = path;
+        _buffered = 0;
         _currentFirstRecord = firstRecord;
         NextRecord = firstRecord + records;
         _currentBytes = goodLength;

@@ -27,6 +27,24 @@ public sealed class SegmentFileSink : IRecordSink
         _options = options;
         _time = time ?? TimeProvider.System;
         Directory.CreateDirectory(_dataDirectory);
+        try
+        {
+            // Topics already on disk open now: retention reaches them with no new records, and a newest
+            // segment the writer cannot continue stops the start with its error, not every record of the topic.
+            foreach (var directory in Directory.EnumerateDirectories(_dataDirectory).Order(StringComparer.Ordinal))
+            {
+                var topic = Path.GetFileName(directory);
+                if (TopicNames.IsValid(topic) && Directory.EnumerateFiles(directory, "*" + SegmentFormat.Extension).Any())
+                {
+                    Open(topic);
+                }
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
     }
 
     public string DataDirectory => _dataDirectory;
@@ -85,11 +103,27 @@ public sealed class SegmentFileSink : IRecordSink
         return log;
     }
 
+    /// <summary>Flushes every topic, also after one fails (each failure is its own topic's), then reports the first failure.</summary>
     private void FlushLogs(bool durable)
     {
+        Exception? failure = null;
         foreach (var log in _logs.Values)
         {
-            log.Flush(durable);
+            try
+            {
+                log.Flush(durable);
+            }
+#pragma warning disable CA1031 // rethrown below, after the other topics are flushed
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                failure ??= e;
+            }
+        }
+
+        if (failure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
         }
     }
 }

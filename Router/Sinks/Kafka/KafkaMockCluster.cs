@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Confluent.Kafka;
 
 namespace Beacon.Router.Sinks.Kafka;
 
@@ -12,6 +13,7 @@ public sealed partial class KafkaMockCluster : IDisposable
     private const string Library = "librdkafka.so.1";
     private const int ProducerType = 0;
     private const int AllBrokers = -1;
+    private const short ProduceApiKey = 0;
     private readonly IntPtr _handle;
     private readonly IntPtr _cluster;
     private bool _disposed;
@@ -50,6 +52,25 @@ public sealed partial class KafkaMockCluster : IDisposable
     public void TakeBrokersDown() => Check(NativeMockBrokerSetDown(_cluster, AllBrokers), "take brokers down");
 
     public void BringBrokersUp() => Check(NativeMockBrokerSetUp(_cluster, AllBrokers), "bring brokers up");
+
+    /// <summary>
+    /// Every broker holds each response back this long: Kafka that is up but stops answering in time,
+    /// so in-flight records fail by <c>message.timeout.ms</c> while connections stay open.
+    /// </summary>
+    public void DelayResponses(TimeSpan delay) =>
+        Check(NativeMockBrokerSetRtt(_cluster, AllBrokers, (int)delay.TotalMilliseconds), "delay responses");
+
+    /// <summary>
+    /// Answers the next <paramref name="errors"/>.Length Produce requests the cluster receives, on any
+    /// broker, with these errors in turn, for every partition in the request; later requests succeed.
+    /// A request carries many records (one batch per partition), and all of them get its error.
+    /// </summary>
+    public void FailNextProduceRequests(params ErrorCode[] errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        var codes = Array.ConvertAll(errors, static e => (int)e);
+        NativeMockPushRequestErrors(_cluster, ProduceApiKey, (nuint)codes.Length, codes);
+    }
 
     public void Dispose()
     {
@@ -95,9 +116,16 @@ public sealed partial class KafkaMockCluster : IDisposable
     [LibraryImport(Library, EntryPoint = "rd_kafka_mock_topic_create", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int NativeMockTopicCreate(IntPtr cluster, string topic, int partitions, int replicationFactor);
 
+    // rd_kafka_mock_push_request_errors is variadic: this is its array form.
+    [LibraryImport(Library, EntryPoint = "rd_kafka_mock_push_request_errors_array")]
+    private static partial void NativeMockPushRequestErrors(IntPtr cluster, short apiKey, nuint count, int[] errors);
+
     [LibraryImport(Library, EntryPoint = "rd_kafka_mock_broker_set_down")]
     private static partial int NativeMockBrokerSetDown(IntPtr cluster, int brokerId);
 
     [LibraryImport(Library, EntryPoint = "rd_kafka_mock_broker_set_up")]
     private static partial int NativeMockBrokerSetUp(IntPtr cluster, int brokerId);
+
+    [LibraryImport(Library, EntryPoint = "rd_kafka_mock_broker_set_rtt")]
+    private static partial int NativeMockBrokerSetRtt(IntPtr cluster, int brokerId, int rttMs);
 }

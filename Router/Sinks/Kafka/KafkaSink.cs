@@ -20,6 +20,7 @@ public sealed partial class KafkaSink : IRecordSink
     private readonly SpoolReplayer _replayer;
     private readonly KafkaHealth _health = new();
     private readonly ConcurrentQueue<KafkaDelivery> _failed = new();
+    private KafkaDelivery? _unspooled;
     private readonly KafkaHeaderCache _headers;
     private readonly Dictionary<string, TopicPartition> _topics = new(StringComparer.Ordinal);
 
@@ -192,12 +193,16 @@ public sealed partial class KafkaSink : IRecordSink
         _counters.CountFailed();
     }
 
-    /// <summary>Moves failed deliveries into the spool on the pipeline thread, the spool's only writer.</summary>
+    /// <summary>
+    /// Moves failed deliveries into the spool on the pipeline thread, the spool's only writer. When the
+    /// spool cannot write (a full disk) the record it was given waits for the next flush, and so do the rest.
+    /// </summary>
     private void SpoolFailedDeliveries()
     {
-        while (_failed.TryDequeue(out var failed))
+        while (_unspooled is not null || _failed.TryDequeue(out _unspooled))
         {
-            _spool.TryAppend(failed.ToSinkRecord());
+            _spool.TryAppend(_unspooled.ToSinkRecord());
+            _unspooled = null;
         }
     }
 

@@ -36,6 +36,64 @@ internal sealed partial class CollectorProcess : IDisposable
     /// <summary>Starts it with <paramref name="environment"/> changed (a null value removes the variable).</summary>
     public static async Task<CollectorProcess> StartAsync(IReadOnlyDictionary<string, string?> environment, params string[] settings)
     {
+        var process = Process.Start(StartInfo(environment, settings)) ?? throw new InvalidOperationException("the collector did not start");
+        var output = new List<string>();
+        var (address, admin) = await ReadAddressesAsync(process, output);
+        return new CollectorProcess(process, address, admin, output);
+    }
+
+    /// <summary>
+    /// Starts it with SIGXFSZ ignored (ignored signals survive exec), so that a file-size limit set later
+    /// with <see cref="LimitFileSizeAsync"/> makes writes past it fail with EFBIG instead of killing it: a
+    /// full disk for this process alone.
+    /// </summary>
+    public static async Task<CollectorProcess> StartWithWritesThatCanFailAsync(IReadOnlyDictionary<string, string?> environment, params string[] settings)
+    {
+        var start = StartInfo(environment, settings);
+        start.ArgumentList.Insert(0, start.FileName);
+        start.ArgumentList.Insert(0, "trap '' XFSZ; exec \"$0\" \"$@\"");
+        start.ArgumentList.Insert(0, "-c");
+        start.FileName = "bash";
+        var process = Process.Start(start) ?? throw new InvalidOperationException("the collector did not start");
+        var output = new List<string>();
+        var (address, admin) = await ReadAddressesAsync(process, output);
+        return new CollectorProcess(process, address, admin, output);
+    }
+
+    /// <summary>Sets its largest file size (the soft RLIMIT_FSIZE, which needs no privilege to raise again) in bytes, or lifts it (null), with util-linux's prlimit.</summary>
+    public async Task LimitFileSizeAsync(long? bytes)
+    {
+        var limit = bytes?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unlimited";
+        using var prlimit = Process.Start(new ProcessStartInfo("prlimit", ["--pid", Id.ToString(System.Globalization.CultureInfo.InvariantCulture), $"--fsize={limit}:unlimited"]))
+            ?? throw new InvalidOperationException("prlimit did not start");
+        await prlimit.WaitForExitAsync();
+        if (prlimit.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"prlimit exited with {prlimit.ExitCode}");
+        }
+    }
+
+    /// <summary>Runs it until it exits by itself, as when it cannot start: its exit status and what it wrote to standard error.</summary>
+    public static async Task<(int ExitCode, string StandardError)> RunToExitAsync(params string[] settings)
+    {
+        using var process = Process.Start(StartInfo(new Dictionary<string, string?>(), settings)) ?? throw new InvalidOperationException("the collector did not start");
+        _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        var error = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        }
+        catch (TimeoutException)
+        {
+            process.Kill();
+            throw;
+        }
+
+        return (process.ExitCode, await error);
+    }
+
+    private static ProcessStartInfo StartInfo(IReadOnlyDictionary<string, string?> environment, string[] settings)
+    {
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -64,10 +122,7 @@ internal sealed partial class CollectorProcess : IDisposable
             start.ArgumentList.Add(setting);
         }
 
-        var process = Process.Start(start) ?? throw new InvalidOperationException("the collector did not start");
-        var output = new List<string>();
-        var (address, admin) = await ReadAddressesAsync(process, output);
-        return new CollectorProcess(process, address, admin, output);
+        return start;
     }
 
     /// <summary>What Kubernetes or systemd sends to stop it.</summary>
@@ -78,6 +133,9 @@ internal sealed partial class CollectorProcess : IDisposable
             throw new InvalidOperationException("kill(SIGTERM) failed: " + Marshal.GetLastPInvokeError());
         }
     }
+
+    /// <summary>A crash: SIGKILL, so no shutdown code runs.</summary>
+    public void Crash() => _process.Kill();
 
     public Task WaitForExitAsync(TimeSpan timeout) => _process.WaitForExitAsync().WaitAsync(timeout);
 

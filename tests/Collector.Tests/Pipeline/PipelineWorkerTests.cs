@@ -101,6 +101,31 @@ public sealed class PipelineWorkerTests
     }
 
     [Fact]
+    public async Task A_flush_that_fails_is_counted_and_the_pipeline_goes_on()
+    {
+        var failing = true;
+        await using var host = await CollectorHost.StartAsync(configureServices: services =>
+            services.AddSingleton<IRecordSink>(sp => new FlakyFlushSink(
+                new SegmentFileSink(sp.GetRequiredService<IOptions<BeaconOptions>>().Value.DataDirectory, new SegmentLogOptions()),
+                () => Volatile.Read(ref failing))));
+        var counters = host.Services.GetRequiredService<PipelineCounters>();
+
+        using var during = await host.Client.GetAsync("/b.gif?e=pv&n=during");
+        for (var waited = 0; counters.FlushFailures == 0; waited++)
+        {
+            Assert.True(waited < 6000, "no flush failed within a minute");
+            await Task.Delay(10);
+        }
+
+        Volatile.Write(ref failing, false);
+        using var after = await host.Client.GetAsync("/b.gif?e=pv&n=after");
+        await host.StopAsync();
+
+        Assert.Equal(["during", "after"], host.ReadTopic("beacon.p1").Select(static r => r.GetProperty("props").GetProperty("n").GetString()));
+        Assert.Equal(0, counters.Lost);
+    }
+
+    [Fact]
     public async Task A_record_not_even_the_dead_letter_topic_takes_is_counted_as_lost_and_the_pipeline_goes_on()
     {
         await using var host = await CollectorHost.StartAsync(configureServices: services =>
@@ -198,6 +223,24 @@ public sealed class PipelineWorkerTests
         public void Dispose() => inner.Dispose();
     }
 
+
+    /// <summary>A sink whose flushes throw while <paramref name="failing"/> says so: a disk that is full for a while.</summary>
+    private sealed class FlakyFlushSink(IRecordSink inner, Func<bool> failing) : IRecordSink
+    {
+        public void Append(in SinkRecord record) => inner.Append(record);
+
+        public void Flush(bool durable)
+        {
+            if (failing())
+            {
+                throw new IOException("No space left on device");
+            }
+
+            inner.Flush(durable);
+        }
+
+        public void Dispose() => inner.Dispose();
+    }
 
     /// <summary>A sink whose appends wait for a gate: a broker or disk that has stopped answering.</summary>
     private sealed class GatedSink(IRecordSink inner, ManualResetEventSlim gate) : IRecordSink

@@ -105,6 +105,60 @@ public sealed class SegmentFileSinkTests : IDisposable
     }
 
     [Fact]
+    public void Retention_reaches_a_topic_already_on_disk_that_gets_no_new_records()
+    {
+        using (var sink = new SegmentFileSink(Data, new SegmentLogOptions { SegmentBytes = 100 }, _time))
+        {
+            for (var i = 0; i < 6; i++)
+            {
+                sink.Append(new SinkRecord("beacon.p3", "k"u8, "a record of about fifty bytes, with its frame"u8, i, Priority.P3, "test", 1.0));
+            }
+        }
+
+        var topic = SegmentFileSink.TopicDirectory(Data, "beacon.p3");
+        Assert.Equal(NamesOf(0, 2, 4), SegmentNames(topic)); // two records a segment
+
+        // Room for the two newest segments only.
+        var sizes = SegmentFormat.ListSegments(topic).Select(static path => new FileInfo(path).Length).ToList();
+        using (var sink = new SegmentFileSink(Data, new SegmentLogOptions { SegmentBytes = 100, RetentionMaxBytes = sizes[1] + sizes[2], RetentionMaxAge = TimeSpan.MaxValue }, _time))
+        {
+            sink.Flush(durable: false);
+        }
+
+        // The oldest segment went, and the topic fits its limit again.
+        Assert.Equal(NamesOf(2, 4), SegmentNames(topic));
+    }
+
+    [Fact]
+    public void A_topic_on_disk_whose_newest_segment_is_not_ours_stops_the_sink_at_start_naming_the_file()
+    {
+        using (var sink = new SegmentFileSink(Data, new SegmentLogOptions(), _time))
+        {
+            sink.Append(new SinkRecord("beacon.p0", "k"u8, "order"u8, 1, Priority.P0, "test", 1.0));
+            sink.Append(new SinkRecord("beacon.p1", "k"u8, "view"u8, 2, Priority.P1, "test", 1.0));
+        }
+
+        var path = Path.Combine(SegmentFileSink.TopicDirectory(Data, "beacon.p1"), SegmentFormat.FileName(0));
+        var bytes = File.ReadAllBytes(path);
+        bytes[4] = 2; // a later format version, e.g. after a downgrade
+        File.WriteAllBytes(path, bytes);
+
+        var error = Assert.Throws<InvalidDataException>(() => new SegmentFileSink(Data, new SegmentLogOptions(), _time));
+
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+        Assert.Equal(bytes, File.ReadAllBytes(path));
+
+        // With the file moved away the sink starts, and the other topic carries on.
+        File.Move(path, _temp.Combine("moved.seg"));
+        using (var sink = new SegmentFileSink(Data, new SegmentLogOptions(), _time))
+        {
+            sink.Append(new SinkRecord("beacon.p0", "k"u8, "order-2"u8, 3, Priority.P0, "test", 1.0));
+        }
+
+        Assert.Equal(new[] { "order", "order-2" }, Read(SegmentFileSink.TopicDirectory(Data, "beacon.p0")).Select(static r => r.Value));
+    }
+
+    [Fact]
     public void Flushing_the_sink_maintains_its_logs_so_segments_roll_by_age()
     {
         var options = new SegmentLogOptions { SegmentMaxAge = TimeSpan.FromMinutes(1) };

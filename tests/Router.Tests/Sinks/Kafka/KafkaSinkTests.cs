@@ -179,6 +179,65 @@ public sealed class KafkaSinkTests : IDisposable
     }
 
     [Fact]
+    public async Task A_replay_that_fails_part_way_keeps_the_segment_counts_what_kafka_took_as_duplicates_and_replays_it_all_later()
+    {
+        // Thirty p0 records (one lane, one segment) wait in the spool; the replay sends ten per second of the sink's clock.
+        _spoolOptions.ReplayRecordsPerSecond = 10;
+        var numbers = Enumerable.Range(0, 30).Select(static i => i * 4).ToList();
+        using (var spool = new Spool(_temp.Path, _spoolOptions, _spoolCounters))
+        {
+            foreach (var n in numbers)
+            {
+                Assert.True(spool.TryAppend(Record(n)));
+            }
+
+            spool.Flush(durable: true);
+        }
+
+        var clock = new ManualTimeProvider();
+        using var reader = new TopicReader(_cluster.BootstrapServers, Topics);
+        using var sink = OpenSink(time: clock);
+
+        // Kafka takes the segment's first ten records.
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await SettleAsync(sink, () => reader.Count >= 10);
+
+        // It refuses the next Produce request, so some of the next ten fail: the replay has failed part-way.
+        _cluster.FailNextProduceRequests(ErrorCode.InvalidRecord);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await SettleAsync(sink, () => _counters.ReplayDuplicates > 0);
+
+        // Nothing was deleted; what Kafka took (the first ten, and some of the next ten) will reach it twice.
+        Assert.Equal(numbers.Count, sink.Spool.Records);
+        Assert.Equal(0, _spoolCounters.TotalReplayed);
+        var duplicates = _counters.ReplayDuplicates;
+        Assert.InRange(duplicates, 10, 19);
+
+        // The segment is replayed later, whole, and then deleted.
+        await SettleAsync(sink, () => sink.Spool.Records == 0, clock);
+        Assert.Equal(numbers.Count, _spoolCounters.TotalReplayed);
+        Assert.Equal(duplicates, _counters.ReplayDuplicates);
+
+        // Every record reached Kafka, as it was spooled; the duplicates are exactly the records Kafka took
+        // before the failure (all of the first ten, none past the twentieth), each twice.
+        var records = await reader.WaitForAsync(numbers.Count + (int)duplicates, Patience);
+        Assert.Equal(numbers, records.Select(NumberOf).Distinct().Order());
+        Assert.Equal(numbers.Count + duplicates, records.Count);
+        var twice = records.GroupBy(NumberOf).Where(static copies => copies.Count() > 1).ToList();
+        Assert.Equal(duplicates, twice.Count);
+        Assert.All(twice, static copies => Assert.Equal(2, copies.Count()));
+        Assert.Subset(numbers.Take(20).ToHashSet(), twice.Select(static copies => copies.Key).ToHashSet());
+        Assert.Superset(numbers.Take(10).ToHashSet(), twice.Select(static copies => copies.Key).ToHashSet());
+        Assert.All(records, static r =>
+        {
+            var n = NumberOf(r);
+            Assert.Equal($"visitor-{n % 10}", Encoding.UTF8.GetString(r.Message.Key));
+            Assert.Equal(1_700_000_000_000 + n, r.Message.Timestamp.UnixTimestampMs);
+            Assert.Equal("route-0", Header(r, KafkaHeaders.Route));
+        });
+    }
+
+    [Fact]
     public async Task With_kafka_down_a_full_spool_keeps_p0_and_sheds_the_rest_and_the_books_still_balance()
     {
         const int total = 4000;
@@ -307,22 +366,26 @@ public sealed class KafkaSinkTests : IDisposable
         Assert.Equal(0, waiter.Failed);
     }
 
-    private KafkaSink OpenSink(bool headers = true)
+    private KafkaSink OpenSink(bool headers = true, TimeProvider? time = null)
     {
         var options = new KafkaSinkOptions { BootstrapServers = _cluster.BootstrapServers, ShutdownFlushTimeout = TimeSpan.FromSeconds(5), Headers = headers };
         options.Properties["message.timeout.ms"] = "2000";
         options.Properties["reconnect.backoff.max.ms"] = "500";
         var spool = new Spool(_temp.Path, _spoolOptions, _spoolCounters);
-        return new KafkaSink(options, spool, _spoolOptions, _counters, NullLogger<KafkaSink>.Instance);
+        return new KafkaSink(options, spool, _spoolOptions, _counters, NullLogger<KafkaSink>.Instance, time);
     }
 
-    /// <summary>Drives the sink as the pipeline thread does until <paramref name="done"/> holds.</summary>
-    private static async Task SettleAsync(KafkaSink sink, Func<bool> done)
+    /// <summary>
+    /// Drives the sink as the pipeline thread does until <paramref name="done"/> holds; with a
+    /// <paramref name="sinkClock"/>, the sink's time moves on 100 ms between flushes.
+    /// </summary>
+    private static async Task SettleAsync(KafkaSink sink, Func<bool> done, ManualTimeProvider? sinkClock = null)
     {
         var clock = Stopwatch.StartNew();
         while (!done())
         {
             Assert.True(clock.Elapsed < Patience, "the sink did not settle");
+            sinkClock?.Advance(TimeSpan.FromMilliseconds(100));
             sink.Flush(durable: false);
             await Task.Delay(20);
         }
