@@ -336,6 +336,35 @@ public sealed class KafkaSinkTests : IDisposable
     }
 
     [Fact]
+    public async Task One_failed_delivery_sends_the_next_records_to_the_spool_and_a_successful_replay_brings_back_live_produce()
+    {
+        using var reader = new TopicReader(_cluster.BootstrapServers, Topics);
+        using var sink = OpenSink();
+        sink.Append(Record(0));
+        await SettleAsync(sink, () => _counters.Delivered == 1);
+        Assert.True(sink.IsHealthy);
+
+        // The brokers stay up; Kafka refuses one Produce request. That one failure is enough.
+        _cluster.FailNextProduceRequests(ErrorCode.InvalidRecord);
+        sink.Append(Record(1));
+        await SettleAsync(sink, () => _counters.Failed == 1);
+        Assert.False(sink.IsHealthy);
+        var produced = _counters.Produced;
+        sink.Append(Record(2));
+        Assert.Equal(produced, _counters.Produced);
+
+        // The replayer's probe succeeds, the spool drains, and records are produced live again.
+        await SettleAsync(sink, () => sink.IsHealthy && sink.Spool.Records == 0);
+        Assert.Equal(2, _spoolCounters.TotalReplayed);
+        sink.Append(Record(3));
+        Assert.Equal(produced + 1, _counters.Produced);
+        await SettleAsync(sink, () => _counters.Delivered == 2);
+
+        var records = await reader.WaitForAsync(4, Patience);
+        Assert.Equal([0, 1, 2, 3], records.Select(NumberOf).Order());
+    }
+
+    [Fact]
     public void A_shutdown_flush_timeout_no_longer_than_the_message_timeout_is_refused()
     {
         var options = new KafkaSinkOptions { BootstrapServers = _cluster.BootstrapServers, ShutdownFlushTimeout = TimeSpan.FromSeconds(2) };
