@@ -14,7 +14,7 @@ public sealed class SegmentLog : IDisposable
     private readonly SegmentLogOptions _options;
     private readonly TimeProvider _time;
     private readonly List<ClosedSegment> _closed = [];
-    private byte[] _frame = new byte[4096];
+    private byte[] _frame = [];
     private int _buffered;
     private FileStream _current;
     private string _currentPath = "";
@@ -83,28 +83,40 @@ public sealed class SegmentLog : IDisposable
             Roll();
         }
 
-        // One write per frame: if the stream must flush first and that fails, none of the frame is in its
-        // buffer, so the buffer never holds a torn frame for a later flush to write.
+        // The stream's buffer must never hold a torn frame for a later flush to write: if the frame does
+        // not fit in what is left of it, flush first (a failure there leaves none of the frame buffered).
         var start = SegmentFormat.FrameHeaderLength + SegmentFormat.BodyPrefixLength;
         var length = start + key.Length + value.Length;
-        if (_frame.Length < length)
-        {
-            _frame = new byte[Math.Max(length, _frame.Length * 2)];
-        }
-
-        SegmentFormat.WriteFrameStart(_frame.AsSpan(0, start), timestampMs, key, value);
-        key.CopyTo(_frame.AsSpan(start));
-        value.CopyTo(_frame.AsSpan(start + key.Length));
-
-        // The stream would otherwise fill its buffer with the frame's head and then write it: a failure
-        // there would leave a torn frame in the buffer. A frame larger than the buffer is written directly.
         if (_buffered > 0 && _buffered + length > _options.WriteBufferBytes)
         {
             Flush(durable: false);
         }
 
-        _current.Write(_frame, 0, length);
-        _buffered = length > _options.WriteBufferBytes ? 0 : _buffered + length;
+        if (length <= _options.WriteBufferBytes)
+        {
+            // It fits: three copies into the buffer, no I/O, nothing that can fail half-way.
+            Span<byte> head = stackalloc byte[start];
+            SegmentFormat.WriteFrameStart(head, timestampMs, key, value);
+            _current.Write(head);
+            _current.Write(key);
+            _current.Write(value);
+            _buffered += length;
+        }
+        else
+        {
+            // Larger than the buffer: one contiguous write, which the stream passes straight to the file.
+            if (_frame.Length < length)
+            {
+                _frame = new byte[Math.Max(length, _frame.Length * 2)];
+            }
+
+            SegmentFormat.WriteFrameStart(_frame.AsSpan(0, start), timestampMs, key, value);
+            key.CopyTo(_frame.AsSpan(start));
+            value.CopyTo(_frame.AsSpan(start + key.Length));
+            _current.Write(_frame, 0, length);
+            _buffered = 0;
+        }
+
         _currentBytes += length;
         NextRecord++;
     }

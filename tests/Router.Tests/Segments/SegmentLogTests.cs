@@ -546,6 +546,27 @@ public sealed class SegmentLogTests : IDisposable
     }
 
     [Fact]
+    public void Records_smaller_than_equal_to_and_larger_than_the_write_buffer_read_back_whole_in_order()
+    {
+        // A frame that fits is copied into the stream's buffer in pieces; a larger one is written straight through.
+        const int Buffer = 256;
+        var overhead = FrameLength(0, 0);
+        var sizes = new[] { 10, Buffer - overhead, 300, 1, Buffer - overhead - 1, 2, 5_000, Buffer - overhead, 0 };
+        var values = sizes.Select(static (n, r) => Enumerable.Range(0, n).Select(i => (byte)(i + r)).ToArray()).ToArray();
+        using (var log = new SegmentLog(Dir, new SegmentLogOptions { WriteBufferBytes = Buffer }, _time))
+        {
+            foreach (var value in values)
+            {
+                log.Append([], value, Timestamp(0));
+            }
+        }
+
+        var records = ReadAll(Dir);
+
+        Assert.Equal(values, records.Select(static r => r.Value.ToArray()));
+    }
+
+    [Fact]
     public void Retention_by_size_keeps_a_log_exactly_at_the_limit()
     {
         // One 40-byte segment per record: 120 bytes are exactly three segments, not more than the limit.
