@@ -18,18 +18,28 @@ if (args is ["mock-kafka", .. var mockArgs])
 
 InlineScheduling.DefaultOn(); // before any socket exists: the runtime reads it once
 WebApplication app;
+#pragma warning disable CA1031 // Whatever stops the start (a setting out of range, a data directory it cannot use, a port in use) is said once, with exit status 1.
 try
 {
     app = BeaconHost.Build(args);
-    await app.StartAsync();
 }
-#pragma warning disable CA1031 // Whatever stops the start (a setting out of range, a data directory it cannot use) is said once, with exit status 1.
 catch (Exception e)
-#pragma warning restore CA1031
 {
     await Console.Error.WriteLineAsync($"Beacon cannot start: {e.Message}\n\n{e}");
     return 1;
 }
+
+try
+{
+    await app.StartAsync();
+}
+catch (Exception e)
+{
+    // The host has just logged it with its stack trace ("Hosting failed to start"): the reason alone here.
+    await Console.Error.WriteLineAsync($"Beacon cannot start: {e.Message}");
+    return 1;
+}
+#pragma warning restore CA1031
 
 await using (app)
 {

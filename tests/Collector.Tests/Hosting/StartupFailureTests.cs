@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using Beacon.Router.Tests;
 
 namespace Beacon.Collector.Tests.Hosting;
@@ -18,6 +20,20 @@ public sealed class StartupFailureTests : IDisposable
 
         Assert.Equal(1, exitCode);
         Assert.StartsWith("Beacon cannot start: Shed thresholds are fractions of the capacity in (0, 1].", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_port_in_use_stops_the_start_with_one_line_naming_the_address()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var address = $"http://127.0.0.1:{((IPEndPoint)taken.LocalEndpoint).Port}";
+
+        var (exitCode, error) = await CollectorProcess.RunToExitAsync("--Beacon:DataDirectory=" + DataDirectory, "--urls=" + address);
+
+        // The host logs the exception with its stack trace; standard error gets the reason, once.
+        Assert.Equal(1, exitCode);
+        Assert.Equal($"Beacon cannot start: Failed to bind to address {address}: address already in use.", error.TrimEnd());
     }
 
     [Fact]
