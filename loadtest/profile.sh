@@ -48,7 +48,8 @@ hz=$(getconf CLK_TCK)
 # The parts, in the order a sample is matched against them: "name|pattern|pattern...". A pattern is a
 # fixed string looked for in the sample's stack; "@THREAD" matches the samples of thread THREAD, and
 # "@THREAD:STRING" those of its samples whose stack holds STRING. "[Beacon.Parser] " (with the space) is
-# in the frame of every method of the Parser assembly and in no other frame.
+# in the frame of every method of the Parser assembly and in no other frame. A method the JIT inlined
+# has no frame of its own: its samples count toward its caller's part.
 parts=(
   "pipeline: decoding and enrichment (Parser)|@beacon-pipeline:[Beacon.Parser] "
   "pipeline: the record's JSON|@beacon-pipeline:RecordWriter::"
