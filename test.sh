@@ -34,7 +34,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build Beacon.sln -c Release -nologo -clp:ErrorsOnly
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+budget_log=$(mktemp)
+trap 'rm -f "$log" "$budget_log"' EXIT
 set +e
 dotnet test Beacon.sln -c Release --no-build -nologo 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
@@ -49,6 +50,15 @@ for knobs in "DOTNET_EnableAVX512=0" "DOTNET_EnableAVX512=0 DOTNET_EnableAVX2=0"
   env $knobs dotnet test tests/Parser.Tests -c Release --no-build -nologo \
     --filter 'FullyQualifiedName~Beacon.Parser.Tests.Decoding' || narrow=1
 done
+
+# The allocation budgets: every benchmark with an [AllocationBudget] (0 B per record on the ring and
+# decode path) measured by BenchmarkDotNet's [MemoryDiagnoser] in its short in-process mode, a few
+# seconds. AllocationTests in the run above count the same path with the runtime's own counter.
+echo "== the allocation budgets (benchmarks/run.sh --budget)"
+budget=0
+benchmarks/run.sh --budget >"$budget_log" 2>&1 || budget=1
+((budget == 0)) || cat "$budget_log"
+grep '^allocation budget:' "$budget_log"
 set -e
 
 # One closing line for the whole run, summed over the test projects.
@@ -57,4 +67,5 @@ awk '/(Passed|Failed)! +- +Failed:/ {
      }
      END { printf "Tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
 ((narrow == 0)) || { echo "The decoding tests failed on narrower vectors (see above)."; exit 1; }
+((budget == 0)) || { echo "An allocation budget was missed, or not measured (see above)."; exit 1; }
 exit "$status"
