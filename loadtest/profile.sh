@@ -82,7 +82,7 @@ profile() {
   wait_http "http://127.0.0.1:$port/healthz" 60 "$server_pid" || { cat "$tmp/$name.log" >&2; die "$name did not start"; }
   timeout $((WARMUP + 60)) wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" -s "$lua" "http://127.0.0.1:$port" -- "$WARMUP" 500 w \
     >"$tmp/$name-warmup.out" 2>&1 || { cat "$tmp/$name-warmup.out" >&2; die "wrk failed against $name"; }
-  perf record -q -F "$FREQUENCY" -g -p "$server_pid" -o "$tmp/$name.data" >"$tmp/$name-perf.log" 2>&1 &
+  perf record -q -N -F "$FREQUENCY" -g -p "$server_pid" -o "$tmp/$name.data" >"$tmp/$name-perf.log" 2>&1 &
   local perf_pid=$!
   sleep 1 # perf attaches to every thread before the load starts
   before=$(ticks "$server_pid")
